@@ -1,0 +1,365 @@
+import type { Dispatcher } from 'undici';
+import type { z } from 'zod';
+import {
+  ClipAbortError,
+  ClipApiError,
+  ClipConnectionError,
+  ClipError,
+  ClipResponseError,
+  ClipTimeoutError,
+  ClipValidationError,
+  redact,
+  redactCause,
+  type ResponseHeaders,
+} from './errors.js';
+import { readBlobs } from './images.js';
+import {
+  checkEmbeddings,
+  checkSimilarity,
+  withMeta,
+  type CompareResult,
+  type EmbeddingResult,
+  type ResponseMeta,
+} from './responses.js';
+import { DEFAULT_RETRY_STATUSES, retryDelay } from './retry.js';
+import {
+  compareRequestSchema,
+  completeWirePayload,
+  embedImageRequestSchema,
+  embedTextRequestSchema,
+  expectedEmbeddingCount,
+  expectedSimilarityShape,
+  type ClipVersion,
+  type CompareRequest,
+  type EmbedImageRequest,
+  type EmbedTextRequest,
+  type NamedImagePrompts,
+} from './schemas.js';
+import type { Transport, TransportResponse } from './transport/types.js';
+import { UndiciTransport } from './transport/undici.js';
+import { VERSION } from './version.js';
+
+/** Where the API key travels. */
+export type ApiKeyTransport = 'query' | 'header' | 'body';
+
+export interface ClipClientOptions {
+  /**
+   * Roboflow API key. Default: `process.env.ROBOFLOW_API_KEY`. Optional: a self-hosted server may need none.
+   * Pass `null` to send no key even when the variable is set.
+   */
+  apiKey?: string | null;
+  /** Server URL. Default: `process.env.ROBOFLOW_CLIP_URL`, else `https://infer.roboflow.com`. */
+  baseUrl?: string;
+  /**
+   * How the key is sent: `'query'` (`?api_key=`, as Roboflow's docs show), `'header'`
+   * (`Authorization: Bearer`, servers 1.5.0 and newer) or `'body'` (`"api_key"`). Default: `'query'`.
+   */
+  apiKeyTransport?: ApiKeyTransport;
+  /** CLIP model sent as `clip_version_id` when a call names none. Default: unset (the server uses `ViT-B-16`). */
+  clipVersion?: ClipVersion;
+  /** Time limit of each attempt in milliseconds, response body included. Default: 60000. */
+  timeoutMs?: number;
+  /** Retries after a retryable failure (connection error, timeout, 408/429/502/503/504). Default: 2. */
+  maxRetries?: number;
+  /** undici Dispatcher (proxy, mTLS, custom pool). Default: a keep-alive Agent owned and closed by the client. */
+  dispatcher?: Dispatcher;
+  /** Extra headers sent with every request. Default: none. */
+  headers?: Record<string, string>;
+}
+
+/** Per-call overrides. */
+export interface RequestOptions {
+  /** Aborts the call, also while it waits to retry; it then rejects with `ClipAbortError`. */
+  signal?: AbortSignal;
+  /** Time limit of each attempt of this call, in milliseconds. Default: the client's `timeoutMs`. */
+  timeoutMs?: number;
+  /** Retries for this call. Default: the client's `maxRetries`. */
+  maxRetries?: number;
+}
+
+/** The prompts of a compare call given as a name map: the result is keyed the same way. */
+type NamedPromptRequest =
+  | (CompareRequest & { prompt: Record<string, string>; prompt_type?: 'text' })
+  | (CompareRequest & { prompt: NamedImagePrompts; prompt_type: 'image' });
+
+type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
+
+const DEFAULT_BASE_URL = 'https://infer.roboflow.com';
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_RETRIES = 2;
+const IMAGE_FIELDS = ['image'] as const;
+const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
+
+/** Client of the Roboflow CLIP routes: `embed_image`, `embed_text` and `compare`. */
+export class ClipClient {
+  readonly baseUrl: string;
+  readonly #apiKey: string | undefined;
+  readonly #bodyApiKey: string | undefined;
+  readonly #secrets: string[];
+  readonly #clipVersion: ClipVersion | undefined;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #origin: string;
+  readonly #paths: Record<Route, string>;
+  readonly #headers: Record<string, string>;
+  readonly #transport: Transport;
+
+  constructor(options: ClipClientOptions = {}) {
+    const env = readEnv();
+    const apiKey = options.apiKey === undefined ? env.ROBOFLOW_API_KEY || undefined : options.apiKey ?? undefined;
+    const keyTransport = options.apiKeyTransport ?? 'query';
+    if (!['query', 'header', 'body'].includes(keyTransport)) {
+      throw new ClipValidationError([{ path: ['apiKeyTransport'], message: 'must be "query", "header" or "body"' }], 'Invalid client options');
+    }
+    this.#apiKey = apiKey;
+    this.#secrets = apiKey ? [...new Set([apiKey, encodeURIComponent(apiKey)])] : [];
+    this.#bodyApiKey = keyTransport === 'body' ? apiKey : undefined;
+    this.#clipVersion = options.clipVersion;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+
+    const base = parseBaseUrl(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL));
+    this.baseUrl = base.href;
+    this.#origin = base.origin;
+    const query = apiKey && keyTransport === 'query' ? `?api_key=${encodeURIComponent(apiKey)}` : '';
+    const prefix = base.pathname.replace(/\/+$/, '');
+    this.#paths = {
+      '/clip/embed_image': `${prefix}/clip/embed_image${query}`,
+      '/clip/embed_text': `${prefix}/clip/embed_text${query}`,
+      '/clip/compare': `${prefix}/clip/compare${query}`,
+    };
+    this.#headers = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': `roboflow-clip/${VERSION}`,
+      ...lowerCaseKeys(options.headers),
+      ...(apiKey && keyTransport === 'header' ? { authorization: `Bearer ${apiKey}` } : {}),
+    };
+    this.#transport = new UndiciTransport(options.dispatcher);
+  }
+
+  /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
+  async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
+    const payload = validate(embedImageRequestSchema, await readBlobs(asObject(request), IMAGE_FIELDS));
+    const expected = expectedEmbeddingCount(payload);
+    return this.#send('/clip/embed_image', payload, (body) => checkEmbeddings(body, expected), options);
+  }
+
+  /** Embeds one text or a list of texts; resolves to one embedding per text, in order. */
+  async embedText(request: EmbedTextRequest, options?: RequestOptions): Promise<EmbeddingResult> {
+    const payload = validate(embedTextRequestSchema, asObject(request));
+    const expected = expectedEmbeddingCount(payload);
+    return this.#send('/clip/embed_text', payload, (body) => checkEmbeddings(body, expected), options);
+  }
+
+  /**
+   * Cosine similarity of one subject against 1 to 8 prompts, in prompt order, or keyed like a
+   * name-map prompt. `subject_type` defaults to `'image'`, `prompt_type` to `'text'`.
+   */
+  compare(request: NamedPromptRequest, options?: RequestOptions): Promise<CompareResult<Record<string, number>>>;
+  compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
+  async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
+    const payload = validate(compareRequestSchema, await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
+    const expected = expectedSimilarityShape(payload);
+    return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), options);
+  }
+
+  /** Releases the client's own connection pool; a dispatcher passed in options is left open. */
+  close(): Promise<void> {
+    return this.#transport.close();
+  }
+
+  /** The one path every route takes: serialise, send with retries, check and return the result. */
+  async #send<T extends object>(
+    route: Route,
+    payload: Record<string, unknown>,
+    check: (body: unknown) => string | undefined,
+    options: RequestOptions | undefined,
+  ): Promise<T & { readonly meta: ResponseMeta }> {
+    const started = performance.now();
+    const signal = options?.signal;
+    if (signal?.aborted) throw new ClipAbortError('Request was aborted before it was sent', { cause: signal.reason });
+    const body = JSON.stringify(completeWirePayload(payload, this.#clipVersion, this.#bodyApiKey));
+    const maxRetries = options?.maxRetries ?? this.#maxRetries;
+    const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
+
+    for (let attempt = 1; ; attempt++) {
+      let response: TransportResponse;
+      try {
+        response = await this.#attempt(route, body, signal, timeoutMs);
+      } catch (error) {
+        const failure = this.#connectionFailure(error, attempt, timeoutMs);
+        if (failure instanceof ClipAbortError || attempt > maxRetries || failure instanceof ClipResponseError) throw failure;
+        await sleep(retryDelay(attempt - 1, undefined), signal);
+        continue;
+      }
+      if (response.status >= 200 && response.status < 300) {
+        const result = parseResult(response, check, (value) => this.#redact(value));
+        return withMeta(result as T, { status: response.status, headers: response.headers, elapsedMs: performance.now() - started });
+      }
+      if (attempt <= maxRetries && DEFAULT_RETRY_STATUSES.includes(response.status)) {
+        await sleep(retryDelay(attempt - 1, response.headers), signal);
+        continue;
+      }
+      throw this.#apiError(route, response, attempt);
+    }
+  }
+
+  async #attempt(route: Route, body: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<TransportResponse> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#transport.send({
+        origin: this.#origin,
+        path: this.#paths[route],
+        headers: this.#headers,
+        body,
+        signal: controller.signal,
+        maxResponseBytes: Number.POSITIVE_INFINITY,
+      });
+    } catch (error) {
+      if (controller.signal.aborted) throw controller.signal.reason instanceof AttemptTimeout ? controller.signal.reason : new ClipAbortError(undefined, { cause: signal?.reason });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #connectionFailure(error: unknown, attempts: number, timeoutMs: number): ClipError {
+    if (error instanceof AttemptTimeout) return new ClipTimeoutError(`Request timed out after ${timeoutMs} ms`, { attempts });
+    if (error instanceof ClipAbortError || error instanceof ClipResponseError) return error;
+    const cause = this.#redactCause(error instanceof ClipConnectionError ? error.cause : error);
+    const message = error instanceof ClipConnectionError ? error.message : `Connection failed: ${String(error)}`;
+    return new ClipConnectionError(this.#redact(message), { cause, attempts });
+  }
+
+  #apiError(route: Route, response: TransportResponse, attempts: number): ClipApiError {
+    const text = this.#redact(response.body);
+    return new ClipApiError({ status: response.status, headers: this.#redact(response.headers), body: parseJsonOr(text), attempts, route });
+  }
+
+  #redact<T>(value: T): T {
+    let out = value;
+    for (const secret of this.#secrets) out = redact(out, secret);
+    return out;
+  }
+
+  #redactCause(cause: unknown): unknown {
+    let out = cause;
+    for (const secret of this.#secrets) out = redactCause(out, secret);
+    return out;
+  }
+
+  /** Keeps the key out of `console.log(client)` and `util.inspect`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ClipClient { baseUrl: '${this.baseUrl}', apiKey: ${this.#apiKey ? "'***'" : 'none'} }`;
+  }
+}
+
+/** Marks an attempt's timer firing, so a timeout is told apart from the caller's abort. */
+class AttemptTimeout extends Error {}
+
+function parseResult(
+  response: TransportResponse,
+  check: (body: unknown) => string | undefined,
+  redactSecrets: <T>(value: T) => T,
+): object {
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch (cause) {
+    const text = redactSecrets(response.body);
+    throw new ClipResponseError(`Response is not JSON (status ${response.status}): ${preview(text)}`, {
+      status: response.status,
+      headers: redactSecrets(response.headers),
+      body: text,
+      cause: redactSecrets(String(cause)),
+    });
+  }
+  const problem = check(body);
+  if (problem !== undefined) {
+    throw new ClipResponseError(`Unexpected response: ${problem}`, {
+      status: response.status,
+      headers: redactSecrets(response.headers),
+      body: redactSecrets(body),
+    });
+  }
+  return body as object;
+}
+
+/** The validated wire payload, its keys in the caller's order so the body reads as the caller wrote it. */
+function validate<S extends z.ZodType>(schema: S, input: Record<string, unknown>): z.output<S> & Record<string, unknown> {
+  const result = schema.safeParse(input);
+  if (result.success) {
+    const data = result.data as Record<string, unknown>;
+    const ordered: Record<string, unknown> = {};
+    for (const key in input) if (data[key] !== undefined) ordered[key] = data[key];
+    return ordered as z.output<S> & Record<string, unknown>;
+  }
+  throw new ClipValidationError(
+    result.error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message })),
+  );
+}
+
+function asObject(request: unknown): Record<string, unknown> {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw new ClipValidationError([{ path: [], message: 'the request must be an object' }]);
+  }
+  return request as Record<string, unknown>;
+}
+
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function preview(text: string): string {
+  if (text.length === 0) return '(empty body)';
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new ClipAbortError('Request was aborted while waiting to retry', { cause: signal.reason }));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new ClipAbortError('Request was aborted while waiting to retry', { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function parseBaseUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ClipValidationError([{ path: ['baseUrl'], message: `"${value}" is not a valid URL` }], 'Invalid client options');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ClipValidationError([{ path: ['baseUrl'], message: 'must be an http:// or https:// URL' }], 'Invalid client options');
+  }
+  return url;
+}
+
+function readEnv(): Record<string, string | undefined> {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+}
+
+function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
+  return out;
+}
+
+export type { ResponseHeaders };

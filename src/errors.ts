@@ -1,0 +1,169 @@
+/** One problem found in a request payload: where it is and what is wrong with it. */
+export interface ValidationIssue {
+  /** Path into the payload, e.g. `['image', 2, 'value']`. */
+  path: (string | number)[];
+  message: string;
+}
+
+/** Response headers as a plain object with lower-case names. */
+export type ResponseHeaders = Record<string, string>;
+
+/** Base class of every error the SDK produces. */
+export class ClipError extends Error {
+  override name = 'ClipError';
+}
+
+/** Issues listed in a validation message, so that it fits on one screen; `issues` keeps them all. */
+const MAX_ISSUES_IN_MESSAGE = 10;
+
+/** The payload was refused before anything was sent. */
+export class ClipValidationError extends ClipError {
+  override name = 'ClipValidationError';
+  readonly issues: ValidationIssue[];
+
+  constructor(issues: ValidationIssue[], context = 'Invalid request') {
+    const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `  - ${formatPath(i.path)}: ${i.message}`);
+    if (issues.length > MAX_ISSUES_IN_MESSAGE) shown.push(`  ... and ${issues.length - MAX_ISSUES_IN_MESSAGE} more (see .issues)`);
+    super(`${context}:\n${shown.join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+/** The server answered with an HTTP status of 400 or more. */
+export class ClipApiError extends ClipError {
+  override name = 'ClipApiError';
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  /** The parsed response body (the raw text when it is not JSON), with the API key redacted. */
+  readonly body: unknown;
+  /** The server's `help_url`, when it gave one. */
+  readonly helpUrl: string | undefined;
+  /** How many attempts were made before this answer was final. */
+  readonly attempts: number;
+
+  constructor(init: { status: number; headers: ResponseHeaders; body: unknown; attempts?: number; route?: string }) {
+    const detail = describeErrorBody(init.body);
+    const where = init.route ? ` from ${init.route}` : '';
+    super(`HTTP ${init.status}${where}: ${detail ?? 'no error message'}${attemptsSuffix(init.attempts)}`);
+    this.status = init.status;
+    this.headers = init.headers;
+    this.body = init.body;
+    this.helpUrl = helpUrlOf(init.body);
+    this.attempts = init.attempts ?? 1;
+  }
+}
+
+/** A 2xx response did not have the shape the protocol promises (not JSON, wrong counts, bad numbers). */
+export class ClipResponseError extends ClipError {
+  override name = 'ClipResponseError';
+  readonly status: number | undefined;
+  readonly headers: ResponseHeaders | undefined;
+  readonly body: unknown;
+
+  constructor(message: string, init: { status?: number; headers?: ResponseHeaders; body?: unknown; cause?: unknown } = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = init.status;
+    this.headers = init.headers;
+    this.body = init.body;
+  }
+}
+
+/** The request could not reach the server or the connection broke before a full response arrived. */
+export class ClipConnectionError extends ClipError {
+  override name = 'ClipConnectionError';
+  readonly attempts: number;
+
+  constructor(message: string, options: { cause?: unknown; attempts?: number } = {}) {
+    super(message + attemptsSuffix(options.attempts), { cause: options.cause });
+    this.attempts = options.attempts ?? 1;
+  }
+}
+
+/** An attempt took longer than `timeoutMs`, or the whole call longer than `deadlineMs`. */
+export class ClipTimeoutError extends ClipError {
+  override name = 'ClipTimeoutError';
+  readonly attempts: number;
+
+  constructor(message: string, options: { cause?: unknown; attempts?: number } = {}) {
+    super(message + attemptsSuffix(options.attempts), { cause: options.cause });
+    this.attempts = options.attempts ?? 1;
+  }
+}
+
+/** The caller's `AbortSignal` fired. */
+export class ClipAbortError extends ClipError {
+  override name = 'ClipAbortError';
+
+  constructor(message = 'Request was aborted', options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+  }
+}
+
+function attemptsSuffix(attempts: number | undefined): string {
+  return attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
+}
+
+function formatPath(path: (string | number)[]): string {
+  if (path.length === 0) return '(payload)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function helpUrlOf(body: unknown): string | undefined {
+  if (body && typeof body === 'object' && typeof (body as { help_url?: unknown }).help_url === 'string') {
+    return (body as { help_url: string }).help_url;
+  }
+  return undefined;
+}
+
+/** The server's message, or FastAPI's 422 `detail` items made readable. */
+function describeErrorBody(body: unknown): string | undefined {
+  if (typeof body === 'string') return body.trim().slice(0, 300) || undefined;
+  if (!body || typeof body !== 'object') return undefined;
+  const { message, detail } = body as { message?: unknown; detail?: unknown };
+  if (typeof message === 'string') return message;
+  if (typeof detail === 'string') return detail;
+  if (Array.isArray(detail)) {
+    return detail
+      .map((item) => {
+        const { loc, msg } = (item ?? {}) as { loc?: unknown; msg?: unknown };
+        const where = Array.isArray(loc) ? loc.filter((p) => p !== 'body').join('.') : '';
+        return where ? `${where}: ${String(msg)}` : String(msg);
+      })
+      .join('; ');
+  }
+  return undefined;
+}
+
+const REDACTED = '***';
+
+/**
+ * Replaces every occurrence of the secret in a string, or in the strings of a JSON-like value.
+ * Servers echo request bodies (FastAPI's 422 `input`) and URLs, so anything kept from a response passes here.
+ */
+export function redact<T>(value: T, secret: string | undefined): T {
+  if (!secret) return value;
+  if (typeof value === 'string') return (value.includes(secret) ? value.split(secret).join(REDACTED) : value) as T;
+  if (Array.isArray(value)) return value.map((v) => redact(v, secret)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[redact(k, secret)] = redact(v, secret);
+    return out as T;
+  }
+  return value;
+}
+
+/**
+ * An error that may carry the key (for instance an undici error quoting a URL) is replaced by a
+ * plain copy with the key removed from its message and stack.
+ */
+export function redactCause(cause: unknown, secret: string | undefined): unknown {
+  if (!secret || !(cause instanceof Error)) return cause;
+  const leaks = cause.message.includes(secret) || (cause.stack ?? '').includes(secret);
+  if (!leaks) return cause;
+  const clean = new Error(redact(cause.message, secret));
+  clean.name = cause.name;
+  clean.stack = redact(cause.stack, secret);
+  const code = (cause as { code?: unknown }).code;
+  if (code !== undefined) (clean as { code?: unknown }).code = code;
+  return clean;
+}

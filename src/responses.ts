@@ -1,0 +1,90 @@
+import type { ResponseHeaders } from './errors.js';
+
+/** What the SDK knows about the HTTP exchange behind a result; not part of the result's JSON. */
+export interface ResponseMeta {
+  status: number;
+  /** Response headers with lower-case names, e.g. `x-model-id`, `x-model-cold-start`. */
+  headers: ResponseHeaders;
+  /** Wall time of the call in milliseconds, retries included. */
+  elapsedMs: number;
+}
+
+/** Fields every successful response may carry; servers add fields over time, and unknown ones are kept. */
+export interface ResultFields {
+  time?: number;
+  inference_id?: string | null;
+  frame_id?: number | null;
+  [field: string]: unknown;
+}
+
+export interface WithMeta {
+  /** Status, headers and timing of the response (non-enumerable). */
+  readonly meta: ResponseMeta;
+}
+
+export type EmbeddingResult = ResultFields & WithMeta & { embeddings: number[][] };
+
+export type CompareResult<S extends number[] | Record<string, number> = number[] | Record<string, number>> =
+  ResultFields & WithMeta & { similarity: S; parent_id?: string | null };
+
+/**
+ * Why a body is not a valid embedding response for `expected` inputs, or undefined when it is:
+ * one vector per input, every vector the same length, every component a finite number.
+ * A hand-written loop: it runs on every response and costs a fraction of a schema walk.
+ */
+export function checkEmbeddings(body: unknown, expected: number): string | undefined {
+  if (!isObject(body)) return 'response is not a JSON object';
+  const { embeddings } = body as { embeddings?: unknown };
+  if (!Array.isArray(embeddings)) return 'response has no "embeddings" list';
+  if (embeddings.length !== expected) {
+    return `server returned ${embeddings.length} embedding(s) for ${expected} input(s)`;
+  }
+  let dimension = -1;
+  for (let i = 0; i < embeddings.length; i++) {
+    const vector: unknown = embeddings[i];
+    if (!Array.isArray(vector) || vector.length === 0) return `embedding ${i} is not a non-empty list of numbers`;
+    if (dimension === -1) dimension = vector.length;
+    else if (vector.length !== dimension) return `embedding ${i} has length ${vector.length}, embedding 0 has ${dimension}`;
+    for (let j = 0; j < vector.length; j++) {
+      const x = vector[j];
+      if (typeof x !== 'number' || !Number.isFinite(x)) return `embedding ${i} has a non-finite or non-numeric value at ${j}`;
+    }
+  }
+  return undefined;
+}
+
+/** Why a body is not a valid similarity response: a list of `expected` numbers, or an object with exactly those keys. */
+export function checkSimilarity(body: unknown, expected: number | string[]): string | undefined {
+  if (!isObject(body)) return 'response is not a JSON object';
+  const { similarity } = body as { similarity?: unknown };
+  if (typeof expected === 'number') {
+    if (!Array.isArray(similarity)) return 'response has no "similarity" list';
+    if (similarity.length !== expected) return `server returned ${similarity.length} similarity value(s) for ${expected} prompt(s)`;
+    for (let i = 0; i < similarity.length; i++) {
+      if (!isFiniteNumber(similarity[i])) return `similarity ${i} is not a finite number`;
+    }
+    return undefined;
+  }
+  if (!isObject(similarity)) return 'response has no "similarity" object for the named prompts';
+  const keys = Object.keys(similarity);
+  if (keys.length !== expected.length || expected.some((k) => !(k in similarity))) {
+    return `similarity keys [${keys.join(', ')}] do not match the prompt names [${expected.join(', ')}]`;
+  }
+  for (const key of keys) {
+    if (!isFiniteNumber((similarity as Record<string, unknown>)[key])) return `similarity "${key}" is not a finite number`;
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** Attaches `meta` without changing the result's JSON shape. */
+export function withMeta<T extends object>(result: T, meta: ResponseMeta): T & WithMeta {
+  return Object.defineProperty(result, 'meta', { value: meta, enumerable: false }) as T & WithMeta;
+}
