@@ -29,12 +29,12 @@ import {
   embedTextRequestSchema,
   expectedEmbeddingCount,
   expectedSimilarityShape,
-  type ClipVersion,
   type CompareRequest,
   type EmbedImageRequest,
   type EmbedTextRequest,
   type NamedImagePrompts,
 } from './schemas.js';
+import type { ClipVersion } from './clip-versions.js';
 import type { Transport, TransportResponse } from './transport/types.js';
 import { UndiciTransport } from './transport/undici.js';
 import { VERSION } from './version.js';

@@ -12,9 +12,10 @@ export {
 export type { ValidationIssue, ResponseHeaders } from './errors.js';
 export { imageFromFile } from './images.js';
 export type { ImageInput, WireImage } from './images.js';
-export { CLIP_VERSIONS, EMBEDDING_DIMENSIONS, MAX_ITEMS_PER_REQUEST } from './schemas.js';
+export { CLIP_VERSIONS, EMBEDDING_DIMENSIONS } from './clip-versions.js';
+export type { ClipVersion } from './clip-versions.js';
+export { MAX_ITEMS_PER_REQUEST } from './schemas.js';
 export type {
-  ClipVersion,
   CommonRequestFields,
   CompareRequest,
   EmbedImageRequest,

@@ -1,32 +1,6 @@
 import { z } from 'zod';
+import { CLIP_VERSIONS, type ClipVersion } from './clip-versions.js';
 import { isPlainObject, toWireImage, type ImageInput, type WireImage } from './images.js';
-
-/** The CLIP models the server offers, sent as `clip_version_id`. */
-export const CLIP_VERSIONS = [
-  'RN101',
-  'RN50',
-  'RN50x4',
-  'RN50x16',
-  'RN50x64',
-  'ViT-B-16',
-  'ViT-B-32',
-  'ViT-L-14',
-  'ViT-L-14-336px',
-] as const;
-export type ClipVersion = (typeof CLIP_VERSIONS)[number];
-
-/** Embedding length of each CLIP version. */
-export const EMBEDDING_DIMENSIONS: Record<ClipVersion, number> = {
-  RN101: 512,
-  RN50: 1024,
-  RN50x4: 640,
-  RN50x16: 768,
-  RN50x64: 1024,
-  'ViT-B-16': 512,
-  'ViT-B-32': 512,
-  'ViT-L-14': 768,
-  'ViT-L-14-336px': 768,
-};
 
 /** Most images per `embed_image` request and prompts per `compare` request; the server fails with 500 beyond. */
 export const MAX_ITEMS_PER_REQUEST = 8;

@@ -4,9 +4,13 @@
  * they answer alike. The mock never downloads anything and never decodes pixels: embeddings are
  * derived from the words of a text or of an image's URL, so related content scores higher.
  *
- * This module deliberately shares no code with the SDK: a test that checks the SDK against it
- * must not be able to agree with itself.
+ * This module shares no logic with the SDK, only the table of CLIP versions: a test that checks the
+ * SDK against it must not be able to agree with itself.
  */
+
+import { CLIP_VERSIONS, DEFAULT_CLIP_VERSION, EMBEDDING_DIMENSIONS, type ClipVersion } from '../clip-versions.js';
+
+export { CLIP_VERSIONS, DEFAULT_CLIP_VERSION, EMBEDDING_DIMENSIONS, type ClipVersion };
 
 export interface MockRequest {
   method: string;
@@ -34,32 +38,6 @@ export interface MockImage {
   value: string;
 }
 
-export const CLIP_VERSIONS = [
-  'RN101',
-  'RN50',
-  'RN50x4',
-  'RN50x16',
-  'RN50x64',
-  'ViT-B-16',
-  'ViT-B-32',
-  'ViT-L-14',
-  'ViT-L-14-336px',
-] as const;
-export type ClipVersion = (typeof CLIP_VERSIONS)[number];
-
-export const EMBEDDING_DIMENSIONS: Readonly<Record<ClipVersion, number>> = {
-  RN101: 512,
-  RN50: 1024,
-  RN50x4: 640,
-  RN50x16: 768,
-  RN50x64: 1024,
-  'ViT-B-16': 512,
-  'ViT-B-32': 512,
-  'ViT-L-14': 768,
-  'ViT-L-14-336px': 768,
-};
-
-export const DEFAULT_CLIP_VERSION: ClipVersion = 'ViT-B-16';
 /** The server's batch limit for images and compare prompts; it enforces it only by failing with 500. */
 export const MAX_BATCH_SIZE = 8;
 /** CLIP's context length. The mock counts words, which only approximates CLIP's BPE tokens. */
