@@ -37,11 +37,10 @@ export interface Classification<L extends string = string> {
   similarity: number;
 }
 
-/** A checked classification request: label names, the texts to embed (template applied), and the cut-off. */
+/** Checked labels: their names, and the texts to embed (template applied), in the same order. */
 export interface LabelSet {
   names: string[];
   texts: string[];
-  topK: number | undefined;
 }
 
 /**
@@ -82,7 +81,7 @@ export function parseClassifyRequest(image: unknown, labels: unknown, options: C
   if (issues.length === 0 && names.length === 0) issues.push({ path: ['labels'], message: 'must hold at least one label' });
   if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid classification');
   const wrap = (text: string) => (template === undefined ? text : template.replaceAll('{}', () => text));
-  return { names, texts: texts.map(wrap), topK };
+  return { names, texts: texts.map(wrap) };
 }
 
 /** Labels ranked by CLIP's softmax over the scaled cosine similarities, best first; ties keep label order. */

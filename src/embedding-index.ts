@@ -24,6 +24,7 @@ export class EmbeddingIndexError extends ClipError {
   }
 }
 
+/** Options of `new EmbeddingIndex()`. */
 export interface EmbeddingIndexOptions {
   /** Fixed vector length; if omitted, the first add fixes it. */
   dimension?: number;
@@ -33,12 +34,14 @@ export interface EmbeddingIndexOptions {
   initialCapacity?: number;
 }
 
+/** One entry for `addMany`. */
 export interface IndexEntry<M> {
   id: string;
   vector: ArrayLike<number>;
   metadata?: M;
 }
 
+/** A search result: the entry's id, its cosine similarity to the query, and its metadata. */
 export interface SearchHit<M> {
   id: string;
   score: number;
@@ -87,7 +90,9 @@ function isPositiveInteger(n: unknown): n is number {
   return Number.isInteger(n) && (n as number) > 0;
 }
 
+/** Embeddings searchable by cosine similarity, each under a unique id with optional metadata of type `M`. */
 export class EmbeddingIndex<M = unknown> {
+  /** The CLIP model the vectors came from, as given to the constructor or read from a file; checked on load. */
   readonly clipVersion: string | undefined;
   #dimension: number | undefined;
   readonly #initialCapacity: number;

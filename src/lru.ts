@@ -34,8 +34,4 @@ export class LruCache<K, V> {
     this.#entries.set(key, value);
     if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
   }
-
-  clear(): void {
-    this.#entries.clear();
-  }
 }
