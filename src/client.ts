@@ -1,6 +1,15 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
+  LabelEmbeddingCache,
+  parseClassifyRequest,
+  rankLabels,
+  type Classification,
+  type ClassifyOptions,
+  type Labels,
+} from './classify.js';
+import type { EmbeddingIndex, SearchHit } from './embedding-index.js';
+import {
   ClipAbortError,
   ClipApiError,
   ClipConnectionError,
@@ -12,7 +21,7 @@ import {
   redactCause,
   type ResponseHeaders,
 } from './errors.js';
-import { readBlobs } from './images.js';
+import { readBlobs, type ImageInput } from './images.js';
 import {
   checkEmbeddings,
   checkSimilarity,
@@ -22,6 +31,7 @@ import {
   type ResponseMeta,
 } from './responses.js';
 import { DEFAULT_RETRY_STATUSES, retryDelay } from './retry.js';
+import { checkIndexMatchesClient, checkK, checkQueryDimension } from './semantic-search.js';
 import {
   compareRequestSchema,
   completeWirePayload,
@@ -65,6 +75,8 @@ export interface ClipClientOptions {
   dispatcher?: Dispatcher;
   /** Extra headers sent with every request. Default: none. */
   headers?: Record<string, string>;
+  /** Label text embeddings `classify` keeps (least recently used dropped first); 0 disables the cache. Default: 4096. */
+  labelCacheSize?: number;
 }
 
 /** Per-call overrides. */
@@ -103,6 +115,7 @@ export class ClipClient {
   readonly #paths: Record<Route, string>;
   readonly #headers: Record<string, string>;
   readonly #transport: Transport;
+  readonly #labelEmbeddings: LabelEmbeddingCache;
 
   constructor(options: ClipClientOptions = {}) {
     const env = readEnv();
@@ -136,6 +149,12 @@ export class ClipClient {
       ...(apiKey && keyTransport === 'header' ? { authorization: `Bearer ${apiKey}` } : {}),
     };
     this.#transport = new UndiciTransport(options.dispatcher);
+    this.#labelEmbeddings = new LabelEmbeddingCache(options.labelCacheSize);
+  }
+
+  /** The CLIP model this client requests (`clipVersion` option), or undefined for the server's default. */
+  get clipVersion(): ClipVersion | undefined {
+    return this.#clipVersion;
   }
 
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
@@ -162,6 +181,45 @@ export class ClipClient {
     const payload = validate(compareRequestSchema, await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
     const expected = expectedSimilarityShape(payload);
     return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), options);
+  }
+
+  /**
+   * Zero-shot classification of one image: resolves to every label with its CLIP probability
+   * (`score`, softmax of 100 x cosine over the labels) and `similarity`, best first. Label
+   * embeddings are cached, so once they are known a call sends just the image request.
+   */
+  async classify<L extends string>(
+    image: ImageInput,
+    labels: Labels<L>,
+    options: ClassifyOptions & RequestOptions = {},
+  ): Promise<Classification<L>[]> {
+    const { template, topK, ...request } = options;
+    const { names, texts } = parseClassifyRequest(image, labels, { template, topK });
+    const { embeddings } = await this.embedImage({ image }, request);
+    const vectors = await this.#labelEmbeddings.embed(
+      this.#clipVersion ?? '',
+      texts,
+      async (text) => (await this.embedText({ text }, request)).embeddings,
+    );
+    return rankLabels(embeddings[0]!, names as L[], vectors, topK);
+  }
+
+  /** Embeds `query` and resolves to the `k` entries of `index` most similar to it, best first. */
+  async searchText<M>(index: EmbeddingIndex<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+    checkK(k);
+    checkIndexMatchesClient(index, this.#clipVersion);
+    const { embeddings } = await this.embedText({ text: query }, options);
+    checkQueryDimension(index, embeddings[0]!);
+    return index.search(embeddings[0]!, k);
+  }
+
+  /** Embeds `image` and resolves to the `k` entries of `index` most similar to it, best first. */
+  async searchImage<M>(index: EmbeddingIndex<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+    checkK(k);
+    checkIndexMatchesClient(index, this.#clipVersion);
+    const { embeddings } = await this.embedImage({ image }, options);
+    checkQueryDimension(index, embeddings[0]!);
+    return index.search(embeddings[0]!, k);
   }
 
   /** Releases the client's own connection pool; a dispatcher passed in options is left open. */

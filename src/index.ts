@@ -24,3 +24,17 @@ export type {
 } from './schemas.js';
 export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields } from './responses.js';
 export { DEFAULT_RETRY_STATUSES } from './retry.js';
+export { cosineSimilarity, dot, l2Norm, normalize, softmax, topK, TopKSelector } from './math.js';
+export type { Ranked } from './math.js';
+export { EmbeddingIndex, EmbeddingIndexError } from './embedding-index.js';
+export type {
+  EmbeddingIndexErrorCode,
+  EmbeddingIndexJson,
+  EmbeddingIndexOptions,
+  IndexEntry,
+  LoadExpectations,
+  SaveOptions,
+  SearchHit,
+} from './embedding-index.js';
+export { CLIP_LOGIT_SCALE, DEFAULT_LABEL_CACHE_SIZE } from './classify.js';
+export type { Classification, ClassifyOptions, Labels } from './classify.js';

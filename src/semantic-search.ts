@@ -1,0 +1,43 @@
+/**
+ * Checks that a query embedded by a client can be searched in an index: the same CLIP model, or at
+ * least vectors of the same length. Comparing embeddings of two models gives meaningless scores.
+ */
+import { EmbeddingIndexError, type EmbeddingIndex } from './embedding-index.js';
+import { EMBEDDING_DIMENSIONS, type ClipVersion } from './schemas.js';
+
+/** Throws before any request when the client's CLIP version is known and the index was built with another one. */
+export function checkIndexMatchesClient(index: EmbeddingIndex<unknown>, clipVersion: ClipVersion | undefined): void {
+  if (clipVersion === undefined) return;
+  if (index.clipVersion !== undefined && index.clipVersion !== clipVersion) {
+    throw new EmbeddingIndexError(
+      'clip_version_mismatch',
+      `index was built with clipVersion ${index.clipVersion} but this client embeds with ${clipVersion}; ` +
+        `create the client with clipVersion: '${index.clipVersion}'`,
+    );
+  }
+  const dimension = EMBEDDING_DIMENSIONS[clipVersion];
+  if (index.dimension !== undefined && index.dimension !== dimension) {
+    throw new EmbeddingIndexError(
+      'dimension_mismatch',
+      `index holds vectors of dimension ${index.dimension} but ${clipVersion} embeddings have dimension ${dimension}`,
+    );
+  }
+}
+
+/** Throws before any request when `k` is not a usable result count. */
+export function checkK(k: number): void {
+  if (!Number.isInteger(k) || k < 1) {
+    throw new EmbeddingIndexError('invalid_argument', `k must be an integer >= 1, got ${k}`);
+  }
+}
+
+/** Throws when the embedded query cannot be compared with the index's vectors, naming the likely cause. */
+export function checkQueryDimension(index: EmbeddingIndex<unknown>, query: ArrayLike<number>): void {
+  if (index.dimension === undefined || index.dimension === query.length) return;
+  const built = index.clipVersion ? ` (built with clipVersion ${index.clipVersion})` : '';
+  throw new EmbeddingIndexError(
+    'dimension_mismatch',
+    `the query embedding has dimension ${query.length} but the index${built} has dimension ${index.dimension}; ` +
+      'embed the query with the CLIP version the index was built with',
+  );
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ClipClient, EmbeddingIndex, EmbeddingIndexError, type ClipClientOptions } from '../src/index.js';
+import { mockImageEmbedding, mockTextEmbedding, startMockServer, type MockServer } from '../src/testing/index.js';
+
+const PHOTOS = ['raccoon-in-the-woods', 'dog-on-a-beach', 'red-car', 'sailing-boat', 'cat-on-a-sofa'].map(
+  (name) => `https://images.example.com/photos/${name}.jpg`,
+);
+
+let mock: MockServer;
+const clients: ClipClient[] = [];
+
+function client(options: ClipClientOptions = {}): ClipClient {
+  const c = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0, ...options });
+  clients.push(c);
+  return c;
+}
+
+function photoIndex(clipVersion?: 'ViT-B-16' | 'ViT-L-14'): EmbeddingIndex<{ url: string }> {
+  const index = new EmbeddingIndex<{ url: string }>(clipVersion ? { clipVersion } : {});
+  for (const url of PHOTOS) index.add(url, mockImageEmbedding({ type: 'url', value: url }, clipVersion), { url });
+  return index;
+}
+
+beforeAll(async () => {
+  mock = await startMockServer();
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await mock.close();
+});
+beforeEach(() => {
+  mock.requests.length = 0;
+});
+
+describe('searchText and searchImage', () => {
+  it('searchText embeds the query with one embed_text request and searches the index with it', async () => {
+    const index = photoIndex();
+    const hits = await client().searchText(index, 'a raccoon', 3);
+    expect(mock.requests.map((r) => [r.path, r.body])).toEqual([['/clip/embed_text', { text: 'a raccoon' }]]);
+    expect(hits).toEqual(index.search(mockTextEmbedding('a raccoon'), 3));
+    expect(hits[0]!.id).toBe(PHOTOS[0]);
+  });
+
+  it('searchImage embeds the image with one embed_image request and searches the index with it', async () => {
+    const index = photoIndex();
+    const query = 'https://images.example.com/other/sleepy-cat.jpg';
+    const hits = await client().searchImage(index, query, 2);
+    expect(mock.requests.map((r) => r.path)).toEqual(['/clip/embed_image']);
+    expect(hits).toEqual(index.search(mockImageEmbedding({ type: 'url', value: query }), 2));
+    expect(hits[0]!.metadata).toEqual({ url: PHOTOS[4] });
+  });
+
+  it('k defaults to 10', async () => {
+    const index = new EmbeddingIndex();
+    for (let i = 0; i < 12; i++) index.add(`t${i}`, mockTextEmbedding(`thing ${i}`));
+    expect(await client().searchText(index, 'thing')).toHaveLength(10);
+  });
+
+  it('an index built with another clipVersion than the client\'s is refused before any request', async () => {
+    const error = await client({ clipVersion: 'ViT-B-16' })
+      .searchText(photoIndex('ViT-L-14'), 'a raccoon')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EmbeddingIndexError);
+    expect((error as EmbeddingIndexError).code).toBe('clip_version_mismatch');
+    expect((error as Error).message).toMatch(/ViT-L-14.*ViT-B-16/);
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('an index whose dimension cannot match the client\'s clipVersion is refused before any request', async () => {
+    const error = await client({ clipVersion: 'ViT-L-14' })
+      .searchImage(photoIndex(), PHOTOS[0]!)
+      .catch((e: unknown) => e);
+    expect((error as EmbeddingIndexError).code).toBe('dimension_mismatch');
+    expect(mock.requests).toHaveLength(0);
+  });
+
+  it('with no client clipVersion, a query of another dimension is a dimension_mismatch naming the index\'s clipVersion', async () => {
+    const error = await client()
+      .searchText(photoIndex('ViT-L-14'), 'a raccoon')
+      .catch((e: unknown) => e);
+    expect((error as EmbeddingIndexError).code).toBe('dimension_mismatch');
+    expect((error as Error).message).toMatch(/512.*ViT-L-14.*768/);
+  });
+
+  it('a k that is not an integer >= 1 is refused before any request', async () => {
+    const error = await client()
+      .searchText(photoIndex(), 'a raccoon', 0)
+      .catch((e: unknown) => e);
+    expect((error as EmbeddingIndexError).code).toBe('invalid_argument');
+    expect(mock.requests).toHaveLength(0);
+  });
+});
