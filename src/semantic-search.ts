@@ -3,7 +3,7 @@
  * least vectors of the same length. Comparing embeddings of two models gives meaningless scores.
  */
 import { EmbeddingIndexError, type EmbeddingIndex } from './embedding-index.js';
-import { EMBEDDING_DIMENSIONS, type ClipVersion } from './schemas.js';
+import { EMBEDDING_DIMENSIONS, type ClipVersion } from './clip-versions.js';
 
 /** Throws before any request when the client's CLIP version is known and the index was built with another one. */
 export function checkIndexMatchesClient(index: EmbeddingIndex<unknown>, clipVersion: ClipVersion | undefined): void {

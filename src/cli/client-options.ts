@@ -1,7 +1,7 @@
 /** The options every command that talks to the server shares, and the client they configure. */
 import { ClipClient } from '../client.js';
 import { ClipValidationError } from '../errors.js';
-import { CLIP_VERSIONS, type ClipVersion } from '../schemas.js';
+import { CLIP_VERSIONS, type ClipVersion } from '../clip-versions.js';
 
 /** parseArgs configuration of the shared options. */
 export const CLIENT_OPTIONS = {
