@@ -23,3 +23,5 @@ export type {
 } from './schemas.js';
 export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields } from './responses.js';
 export { DEFAULT_RETRY_STATUSES } from './retry.js';
+export type { BackoffOptions, RetryOn } from './retry.js';
+export type { ClipLogger } from './logger.js';
