@@ -111,6 +111,8 @@ type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
 const DEFAULT_BASE_URL = 'https://infer.roboflow.com';
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_RETRIES = 2;
+/** setTimeout's largest delay; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
 const IMAGE_FIELDS = ['image'] as const;
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 
@@ -242,7 +244,8 @@ export class ClipClient {
       let error: ClipError;
       let failure: AttemptFailure;
       if (response === undefined) {
-        error = this.#connectionFailure(caught, attempt, deadlineFirst ? `its deadline of ${deadlineMs} ms` : `${timeoutMs} ms`);
+        const timeout = deadlineFirst ? `Call reached its deadline of ${deadlineMs} ms` : `Request timed out after ${timeoutMs} ms`;
+        error = this.#connectionFailure(caught, attempt, timeout);
         failure = classify(error, deadlineFirst);
       } else if (response.status >= 200 && response.status < 300) {
         const result = this.#parseResult(response, check, attempt);
@@ -292,7 +295,7 @@ export class ClipClient {
 
   async #attempt(route: Route, body: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<TransportResponse> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
+    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), Math.min(timeoutMs, MAX_TIMER_MS));
     const onAbort = signal && (() => controller.abort(signal.reason));
     if (onAbort) signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -314,8 +317,8 @@ export class ClipClient {
   }
 
   /** The failure of an attempt that got no usable response, redacted, as the caller will see it. */
-  #connectionFailure(error: unknown, attempts: number, limit: string): ClipError {
-    if (error instanceof AttemptTimeout) return new ClipTimeoutError(`Request timed out after ${limit}`, { attempts });
+  #connectionFailure(error: unknown, attempts: number, timeoutMessage: string): ClipError {
+    if (error instanceof AttemptTimeout) return new ClipTimeoutError(timeoutMessage, { attempts });
     if (error instanceof ClipAbortError) return error;
     if (error instanceof ClipResponseError) {
       return new ClipResponseError(this.#redact(error.message), { status: error.status, headers: this.#redact(error.headers), attempts });
@@ -432,7 +435,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -147,6 +147,16 @@ describe('logger', () => {
 });
 
 describe('options', () => {
+  it("accepts a timeoutMs beyond setTimeout's range without it firing at once", async () => {
+    const slow = await startMockServer({ latencyMs: 30 });
+    try {
+      const result = await client({ baseUrl: slow.url, apiKey: null, timeoutMs: 1e10 }).embedText({ text: 'a cat' });
+      expect(result.embeddings).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it.each([
     ['timeoutMs', { timeoutMs: 0 }],
     ['deadlineMs', { deadlineMs: -5 }],
