@@ -30,7 +30,17 @@ import {
   type EmbeddingResult,
   type ResponseMeta,
 } from './responses.js';
-import { DEFAULT_RETRY_STATUSES, retryDelay } from './retry.js';
+import { checkNumberOption, checkRequestSize, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES, warnPlainHttpKey } from './guards.js';
+import { attemptLine, outcomeLabel, type ClipLogger } from './logger.js';
+import {
+  resolveRetryPolicy,
+  retryWait,
+  STALE_SOCKET_CODES,
+  type AttemptFailure,
+  type BackoffOptions,
+  type RetryOn,
+  type RetryPolicy,
+} from './retry.js';
 import { checkIndexMatchesClient, checkK, checkQueryDimension } from './semantic-search.js';
 import {
   compareRequestSchema,
@@ -69,8 +79,20 @@ export interface ClipClientOptions {
   clipVersion?: ClipVersion;
   /** Time limit of each attempt in milliseconds, response body included. Default: 60000. */
   timeoutMs?: number;
+  /** Time limit of the whole call in milliseconds, retries and waits included. Default: none. */
+  deadlineMs?: number;
   /** Retries after a retryable failure (connection error, timeout, 408/429/502/503/504). Default: 2. */
   maxRetries?: number;
+  /** What is retried: `{ statuses?, timeouts? }`. Default: 408/429/502/503/504 and timeouts; connection errors always. */
+  retryOn?: RetryOn;
+  /** Backoff between retries, exponential with full jitter: `{ baseMs?, capMs? }`. Default: `{ baseMs: 500, capMs: 8000 }`. */
+  backoff?: BackoffOptions;
+  /** A request body larger than this (UTF-8 bytes) is refused before sending. `Infinity` disables. Default: 20 MiB. */
+  maxRequestBytes?: number;
+  /** A response body larger than this is cut off with `ClipResponseError`. `Infinity` disables. Default: 64 MiB. */
+  maxResponseBytes?: number;
+  /** Receives one line per attempt and warnings; `console` fits. The key is never logged. Default: silent. */
+  logger?: ClipLogger;
   /** undici Dispatcher (proxy, mTLS, custom pool). Default: a keep-alive Agent owned and closed by the client. */
   dispatcher?: Dispatcher;
   /** Extra headers sent with every request. Default: none. */
@@ -85,6 +107,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Time limit of each attempt of this call, in milliseconds. Default: the client's `timeoutMs`. */
   timeoutMs?: number;
+  /** Time limit of this call, retries and waits included, in milliseconds. Default: the client's `deadlineMs`. */
+  deadlineMs?: number;
   /** Retries for this call. Default: the client's `maxRetries`. */
   maxRetries?: number;
 }
@@ -99,6 +123,8 @@ type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
 const DEFAULT_BASE_URL = 'https://infer.roboflow.com';
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_RETRIES = 2;
+/** setTimeout's largest delay; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
 const IMAGE_FIELDS = ['image'] as const;
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 
@@ -111,6 +137,11 @@ export class ClipClient {
   readonly #clipVersion: ClipVersion | undefined;
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
+  readonly #deadlineMs: number;
+  readonly #retryPolicy: RetryPolicy;
+  readonly #maxRequestBytes: number;
+  readonly #maxResponseBytes: number;
+  readonly #logger: ClipLogger | undefined;
   readonly #origin: string;
   readonly #paths: Record<Route, string>;
   readonly #headers: Record<string, string>;
@@ -128,10 +159,21 @@ export class ClipClient {
     this.#secrets = apiKey ? [...new Set([apiKey, encodeURIComponent(apiKey)])] : [];
     this.#bodyApiKey = keyTransport === 'body' ? apiKey : undefined;
     this.#clipVersion = options.clipVersion;
+    checkNumberOption('timeoutMs', options.timeoutMs, 1);
+    checkNumberOption('deadlineMs', options.deadlineMs, 1, true);
+    checkNumberOption('maxRetries', options.maxRetries, 0);
+    checkNumberOption('maxRequestBytes', options.maxRequestBytes, 0, true);
+    checkNumberOption('maxResponseBytes', options.maxResponseBytes, 0, true);
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     this.#maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    this.#retryPolicy = resolveRetryPolicy(options.retryOn, options.backoff);
+    this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.#logger = options.logger;
 
     const base = parseBaseUrl(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL));
+    if (apiKey) warnPlainHttpKey(base, this.#logger);
     this.baseUrl = base.href;
     this.#origin = base.origin;
     const query = apiKey && keyTransport === 'query' ? `?api_key=${encodeURIComponent(apiKey)}` : '';
@@ -238,36 +280,82 @@ export class ClipClient {
     const signal = options?.signal;
     if (signal?.aborted) throw new ClipAbortError('Request was aborted before it was sent', { cause: signal.reason });
     const body = JSON.stringify(completeWirePayload(payload, this.#clipVersion, this.#bodyApiKey));
+    checkRequestSize(body, this.#maxRequestBytes);
     const maxRetries = options?.maxRetries ?? this.#maxRetries;
     const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
+    const deadlineMs = options?.deadlineMs ?? this.#deadlineMs;
+    const deadline = started + deadlineMs;
 
+    // Each turn is one attempt; it returns the result or ends in #nextWait, which throws when no retry is left.
     for (let attempt = 1; ; attempt++) {
-      let response: TransportResponse;
+      const attemptStarted = attempt === 1 ? started : performance.now();
+      const remaining = deadline - attemptStarted;
+      const deadlineFirst = remaining < timeoutMs;
+      let response: TransportResponse | undefined;
+      let caught: unknown;
       try {
-        response = await this.#attempt(route, body, signal, timeoutMs);
+        response = await this.#attempt(route, body, signal, deadlineFirst ? remaining : timeoutMs);
       } catch (error) {
-        const failure = this.#connectionFailure(error, attempt, timeoutMs);
-        if (failure instanceof ClipAbortError || attempt > maxRetries || failure instanceof ClipResponseError) throw failure;
-        await sleep(retryDelay(attempt - 1, undefined), signal);
-        continue;
+        caught = error;
       }
-      if (response.status >= 200 && response.status < 300) {
-        const result = parseResult(response, check, (value) => this.#redact(value));
-        return withMeta(result as T, { status: response.status, headers: response.headers, elapsedMs: performance.now() - started });
+
+      let error: ClipError;
+      let failure: AttemptFailure;
+      if (response === undefined) {
+        const timeout = deadlineFirst ? `Call reached its deadline of ${deadlineMs} ms` : `Request timed out after ${timeoutMs} ms`;
+        error = this.#connectionFailure(caught, attempt, timeout);
+        failure = classify(error, deadlineFirst);
+      } else if (response.status >= 200 && response.status < 300) {
+        const result = this.#parseResult(response, check, attempt);
+        if (!(result instanceof ClipResponseError)) {
+          if (this.#logger) this.#logger.debug(attemptLine(route, `HTTP ${response.status}`, attempt, performance.now() - attemptStarted));
+          return withMeta(result as T, { status: response.status, headers: response.headers, elapsedMs: performance.now() - started });
+        }
+        error = result;
+        failure = FINAL;
+      } else {
+        error = this.#apiError(route, response, attempt);
+        failure = { kind: 'status', status: response.status, headers: response.headers };
       }
-      if (attempt <= maxRetries && DEFAULT_RETRY_STATUSES.includes(response.status)) {
-        await sleep(retryDelay(attempt - 1, response.headers), signal);
-        continue;
-      }
-      throw this.#apiError(route, response, attempt);
+
+      const wait = this.#nextWait(route, error, failure, attempt, maxRetries, attemptStarted, deadline, deadlineMs);
+      if (wait > 0) await sleep(wait, signal);
     }
+  }
+
+  /** The wait before the next attempt; throws the call's final error when there is none. Logs the attempt. */
+  #nextWait(
+    route: Route,
+    error: ClipError,
+    failure: AttemptFailure,
+    attempt: number,
+    maxRetries: number,
+    attemptStarted: number,
+    deadline: number,
+    deadlineMs: number,
+  ): number {
+    const wait = retryWait(this.#retryPolicy, failure, attempt, maxRetries);
+    const now = performance.now();
+    const pastDeadline = wait !== undefined && now + wait >= deadline;
+    if (this.#logger) {
+      const line = attemptLine(route, outcomeLabel(error), attempt, now - attemptStarted, pastDeadline ? undefined : wait);
+      if (wait !== undefined && !pastDeadline) this.#logger.info(line);
+      else if (error instanceof ClipAbortError) this.#logger.debug(line);
+      else this.#logger.warn(line);
+    }
+    if (wait === undefined) throw error;
+    if (pastDeadline) {
+      const message = `The next retry would start after the call's deadline of ${deadlineMs} ms; last failure: ${outcomeLabel(error)}`;
+      throw new ClipTimeoutError(message, { cause: error, attempts: attempt });
+    }
+    return wait;
   }
 
   async #attempt(route: Route, body: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<TransportResponse> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), Math.min(timeoutMs, MAX_TIMER_MS));
+    const onAbort = signal && (() => controller.abort(signal.reason));
+    if (onAbort) signal.addEventListener('abort', onAbort, { once: true });
     try {
       return await this.#transport.send({
         origin: this.#origin,
@@ -275,23 +363,52 @@ export class ClipClient {
         headers: this.#headers,
         body,
         signal: controller.signal,
-        maxResponseBytes: Number.POSITIVE_INFINITY,
+        maxResponseBytes: this.#maxResponseBytes,
       });
     } catch (error) {
       if (controller.signal.aborted) throw controller.signal.reason instanceof AttemptTimeout ? controller.signal.reason : new ClipAbortError(undefined, { cause: signal?.reason });
       throw error;
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 
-  #connectionFailure(error: unknown, attempts: number, timeoutMs: number): ClipError {
-    if (error instanceof AttemptTimeout) return new ClipTimeoutError(`Request timed out after ${timeoutMs} ms`, { attempts });
-    if (error instanceof ClipAbortError || error instanceof ClipResponseError) return error;
+  /** The failure of an attempt that got no usable response, redacted, as the caller will see it. */
+  #connectionFailure(error: unknown, attempts: number, timeoutMessage: string): ClipError {
+    if (error instanceof AttemptTimeout) return new ClipTimeoutError(timeoutMessage, { attempts });
+    if (error instanceof ClipAbortError) return error;
+    if (error instanceof ClipResponseError) {
+      return new ClipResponseError(this.#redact(error.message), { status: error.status, headers: this.#redact(error.headers), attempts });
+    }
     const cause = this.#redactCause(error instanceof ClipConnectionError ? error.cause : error);
-    const message = error instanceof ClipConnectionError ? error.message : `Connection failed: ${String(error)}`;
-    return new ClipConnectionError(this.#redact(message), { cause, attempts });
+    if (!(error instanceof ClipConnectionError)) return new ClipConnectionError(this.#redact(`Connection failed: ${String(error)}`), { cause, attempts });
+    return new ClipConnectionError(this.#redact(error.message), { cause, attempts, code: error.code, beforeResponse: error.beforeResponse });
+  }
+
+  /** The checked result, or the ClipResponseError that says why the 2xx body is unusable. */
+  #parseResult(response: TransportResponse, check: (body: unknown) => string | undefined, attempts: number): object | ClipResponseError {
+    let body: unknown;
+    try {
+      body = JSON.parse(response.body);
+    } catch (cause) {
+      const text = this.#redact(response.body);
+      return new ClipResponseError(`Response is not JSON (status ${response.status}): ${preview(text)}`, {
+        status: response.status,
+        headers: this.#redact(response.headers),
+        body: text,
+        cause: this.#redact(String(cause)),
+        attempts,
+      });
+    }
+    const problem = check(body);
+    if (problem === undefined) return body as object;
+    return new ClipResponseError(`Unexpected response: ${problem}`, {
+      status: response.status,
+      headers: this.#redact(response.headers),
+      body: this.#redact(body),
+      attempts,
+    });
   }
 
   #apiError(route: Route, response: TransportResponse, attempts: number): ClipApiError {
@@ -320,32 +437,16 @@ export class ClipClient {
 /** Marks an attempt's timer firing, so a timeout is told apart from the caller's abort. */
 class AttemptTimeout extends Error {}
 
-function parseResult(
-  response: TransportResponse,
-  check: (body: unknown) => string | undefined,
-  redactSecrets: <T>(value: T) => T,
-): object {
-  let body: unknown;
-  try {
-    body = JSON.parse(response.body);
-  } catch (cause) {
-    const text = redactSecrets(response.body);
-    throw new ClipResponseError(`Response is not JSON (status ${response.status}): ${preview(text)}`, {
-      status: response.status,
-      headers: redactSecrets(response.headers),
-      body: text,
-      cause: redactSecrets(String(cause)),
-    });
-  }
-  const problem = check(body);
-  if (problem !== undefined) {
-    throw new ClipResponseError(`Unexpected response: ${problem}`, {
-      status: response.status,
-      headers: redactSecrets(response.headers),
-      body: redactSecrets(body),
-    });
-  }
-  return body as object;
+const FINAL: AttemptFailure = { kind: 'final' };
+const TIMEOUT: AttemptFailure = { kind: 'timeout' };
+const STALE_SOCKET: AttemptFailure = { kind: 'connection', staleSocket: true };
+const CONNECTION: AttemptFailure = { kind: 'connection', staleSocket: false };
+
+/** A failed attempt as the retry policy sees it; a timeout set by the deadline ends the call. */
+function classify(error: ClipError, deadlineFirst: boolean): AttemptFailure {
+  if (error instanceof ClipTimeoutError) return deadlineFirst ? FINAL : TIMEOUT;
+  if (!(error instanceof ClipConnectionError)) return FINAL;
+  return error.beforeResponse && error.code !== undefined && STALE_SOCKET_CODES.has(error.code) ? STALE_SOCKET : CONNECTION;
 }
 
 /** The validated wire payload, its keys in the caller's order so the body reads as the caller wrote it. */
@@ -392,7 +493,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -59,12 +59,17 @@ export class ClipResponseError extends ClipError {
   readonly status: number | undefined;
   readonly headers: ResponseHeaders | undefined;
   readonly body: unknown;
+  readonly attempts: number;
 
-  constructor(message: string, init: { status?: number; headers?: ResponseHeaders; body?: unknown; cause?: unknown } = {}) {
-    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+  constructor(
+    message: string,
+    init: { status?: number; headers?: ResponseHeaders; body?: unknown; cause?: unknown; attempts?: number } = {},
+  ) {
+    super(message + attemptsSuffix(init.attempts), init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.headers = init.headers;
     this.body = init.body;
+    this.attempts = init.attempts ?? 1;
   }
 }
 
@@ -72,10 +77,16 @@ export class ClipResponseError extends ClipError {
 export class ClipConnectionError extends ClipError {
   override name = 'ClipConnectionError';
   readonly attempts: number;
+  /** The system or undici error code, e.g. `ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`. */
+  readonly code: string | undefined;
+  /** Whether the connection failed before any response header arrived. */
+  readonly beforeResponse: boolean;
 
-  constructor(message: string, options: { cause?: unknown; attempts?: number } = {}) {
+  constructor(message: string, options: { cause?: unknown; attempts?: number; code?: string; beforeResponse?: boolean } = {}) {
     super(message + attemptsSuffix(options.attempts), { cause: options.cause });
     this.attempts = options.attempts ?? 1;
+    this.code = options.code;
+    this.beforeResponse = options.beforeResponse ?? false;
   }
 }
 

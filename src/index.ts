@@ -24,6 +24,8 @@ export type {
 } from './schemas.js';
 export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields } from './responses.js';
 export { DEFAULT_RETRY_STATUSES } from './retry.js';
+export type { BackoffOptions, RetryOn } from './retry.js';
+export type { ClipLogger } from './logger.js';
 export { cosineSimilarity, dot, l2Norm, normalize, softmax, topK, TopKSelector } from './math.js';
 export type { Ranked } from './math.js';
 export { EmbeddingIndex, EmbeddingIndexError } from './embedding-index.js';

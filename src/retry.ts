@@ -1,3 +1,6 @@
+import { ClipValidationError } from './errors.js';
+import { checkNumberOption } from './guards.js';
+
 /**
  * HTTP statuses retried by default: request timeout, rate limit, and the gateway/overload family.
  * 500 is left out on purpose: the server maps deterministic input errors (too many prompts, text too
@@ -5,16 +8,49 @@
  */
 export const DEFAULT_RETRY_STATUSES: readonly number[] = [408, 429, 502, 503, 504];
 
-/** First backoff step in milliseconds; doubles each attempt. */
+/** First backoff step in milliseconds; doubles each retry. */
 export const BACKOFF_BASE_MS = 500;
 /** Largest backoff step in milliseconds. */
 export const BACKOFF_CAP_MS = 8_000;
 /** A server-requested delay above this is ignored in favour of the computed backoff. */
 export const MAX_RETRY_AFTER_MS = 60_000;
 
-/** Exponential backoff with full jitter: a uniform delay in [0, min(cap, base * 2^retry)). `retry` counts from 0. */
-export function backoffDelay(retry: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retry);
+/** What is retried, and how long to wait: resolved once from the client options. */
+export interface RetryPolicy {
+  statuses: ReadonlySet<number>;
+  /** Whether an attempt that ran out of `timeoutMs` is retried. */
+  timeouts: boolean;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  statuses: new Set(DEFAULT_RETRY_STATUSES),
+  timeouts: true,
+  backoffBaseMs: BACKOFF_BASE_MS,
+  backoffCapMs: BACKOFF_CAP_MS,
+};
+
+/** How an attempt failed, as far as the retry policy cares. */
+export type AttemptFailure =
+  | { kind: 'status'; status: number; headers: Record<string, string | undefined> }
+  /** `staleSocket`: reset or closed before any response header, the mark of a dead keep-alive socket. */
+  | { kind: 'connection'; staleSocket: boolean }
+  | { kind: 'timeout' }
+  /** Anything else: a bad 2xx body, an oversized response, the caller's abort. */
+  | { kind: 'final' };
+
+/**
+ * Exponential backoff with full jitter: a uniform delay in [0, min(cap, base * 2^retry)). `retry`
+ * counts from 0.
+ */
+export function backoffDelay(
+  retry: number,
+  random: () => number = Math.random,
+  baseMs: number = BACKOFF_BASE_MS,
+  capMs: number = BACKOFF_CAP_MS,
+): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** retry);
   return Math.floor(random() * ceiling);
 }
 
@@ -40,7 +76,71 @@ function inRange(ms: number): number | undefined {
   return ms >= 0 && ms <= MAX_RETRY_AFTER_MS ? ms : undefined;
 }
 
-/** The wait before retry number `retry` (from 0): the server's request when it is reasonable, else backoff. */
-export function retryDelay(retry: number, headers: Record<string, string | undefined> | undefined): number {
-  return (headers && retryAfterDelay(headers)) ?? backoffDelay(retry);
+/**
+ * The wait in milliseconds before the next attempt, or undefined when the failure is final.
+ * `attempt` is the number of the attempt that just failed (from 1). A call makes at most
+ * `maxRetries + 1` attempts, with one exception: a stale-socket failure of the first attempt is
+ * retried at once, even when `maxRetries` is 0 (a pooled connection the server or a frozen process
+ * dropped says nothing about the next one).
+ */
+export function retryWait(
+  policy: RetryPolicy,
+  failure: AttemptFailure,
+  attempt: number,
+  maxRetries: number,
+  random: () => number = Math.random,
+  now?: number,
+): number | undefined {
+  if (failure.kind === 'final') return undefined;
+  if (attempt === 1 && failure.kind === 'connection' && failure.staleSocket) return 0;
+  if (attempt > maxRetries) return undefined;
+  if (failure.kind === 'timeout' && !policy.timeouts) return undefined;
+  if (failure.kind === 'status') {
+    if (!policy.statuses.has(failure.status)) return undefined;
+    const requested = retryAfterDelay(failure.headers, now);
+    if (requested !== undefined) return requested;
+  }
+  return backoffDelay(attempt - 1, random, policy.backoffBaseMs, policy.backoffCapMs);
+}
+
+/**
+ * Error codes of a connection the peer closed or reset. Before any response header, on a first
+ * attempt, they are taken as a stale keep-alive socket: undici does not say whether the socket was
+ * reused, so a fresh connection reset that early is treated alike.
+ */
+export const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
+/** Statuses to retry, and whether timeouts are retried. Connection errors always are. */
+export interface RetryOn {
+  /** Default: `DEFAULT_RETRY_STATUSES` (408, 429, 502, 503, 504). */
+  statuses?: readonly number[];
+  /** Retry an attempt that ran out of `timeoutMs`. Default: true (every CLIP route is safe to repeat). */
+  timeouts?: boolean;
+}
+
+/** The exponential backoff's first step and ceiling, in milliseconds. */
+export interface BackoffOptions {
+  /** Default: 500. */
+  baseMs?: number;
+  /** Default: 8000. */
+  capMs?: number;
+}
+
+/** The client's retry options as one policy, checked once. */
+export function resolveRetryPolicy(retryOn: RetryOn | undefined, backoff: BackoffOptions | undefined): RetryPolicy {
+  if (retryOn === undefined && backoff === undefined) return DEFAULT_RETRY_POLICY;
+  const statuses = retryOn?.statuses ?? DEFAULT_RETRY_STATUSES;
+  const bad = Array.isArray(statuses) ? statuses.findIndex((s) => !Number.isInteger(s) || s < 100 || s > 599) : -2;
+  if (bad !== -1) {
+    const path = ['retryOn', 'statuses', ...(bad >= 0 ? [bad] : [])];
+    throw new ClipValidationError([{ path, message: 'must be a list of HTTP statuses (100-599)' }], 'Invalid client options');
+  }
+  checkNumberOption('backoff.baseMs', backoff?.baseMs, 0);
+  checkNumberOption('backoff.capMs', backoff?.capMs, 0);
+  return {
+    statuses: new Set(statuses),
+    timeouts: retryOn?.timeouts ?? true,
+    backoffBaseMs: backoff?.baseMs ?? BACKOFF_BASE_MS,
+    backoffCapMs: backoff?.capMs ?? BACKOFF_CAP_MS,
+  };
 }

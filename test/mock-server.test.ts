@@ -329,6 +329,42 @@ describe('mock server options', () => {
     await server.close();
   });
 
+  it('faults answer a share of requests with a 503 and Retry-After or a reset, the same sequence for the same seed', async () => {
+    /** What each of 120 sequential requests got: a status, or 'reset'. */
+    async function outcomes(seed: number): Promise<{ seen: (number | string)[]; server: MockServer }> {
+      const server = await startMockServer({ recordRequests: false, faults: { rate: 0.25, seed, retryAfter: 0 } });
+      const seen: (number | string)[] = [];
+      for (let i = 0; i < 120; i++) {
+        const answer = await call(server, '/clip/embed_text', { body: { text: `call ${i}` } }).catch(() => undefined);
+        if (answer?.status === 503) {
+          expect(answer.headers.get('retry-after')).toBe('0');
+          expect(answer.json).toEqual({ message: 'Model is temporarily not ready - retry request.' });
+        }
+        seen.push(answer?.status ?? 'reset');
+      }
+      await server.close();
+      return { seen, server };
+    }
+    const first = await outcomes(7);
+    const count = (what: number | string) => first.seen.filter((x) => x === what).length;
+    expect(first.server.stats).toEqual({ requests: 120, faults: { '503': count(503), reset: count('reset') } });
+    expect(count(503) + count('reset')).toBeGreaterThan(12);
+    expect(count(503) + count('reset')).toBeLessThan(50);
+    expect(count(503)).toBeGreaterThan(0);
+    expect(count('reset')).toBeGreaterThan(0);
+    expect(count(200)).toBe(120 - count(503) - count('reset'));
+    expect((await outcomes(7)).seen).toEqual(first.seen);
+    expect((await outcomes(8)).seen).not.toEqual(first.seen);
+  });
+
+  it('faults send Retry-After: 1 by default, as Roboflow does while a model loads', async () => {
+    const server = await startMockServer({ faults: { rate: 1, kinds: ['503'] } });
+    const answer = await call(server, '/clip/embed_text', { body: { text: 'a' } });
+    await server.close();
+    expect([answer.status, answer.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('close() ends idle keep-alive connections at once', async () => {
     const server = await startMockServer();
     await call(server, '/clip/embed_text', { body: { text: 'a' } });

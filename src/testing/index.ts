@@ -1,5 +1,5 @@
 export { startMockServer } from './server.js';
-export type { MockServer, MockServerOptions, RecordedRequest } from './server.js';
+export type { MockFaultKind, MockFaults, MockServer, MockServerOptions, MockServerStats, RecordedRequest } from './server.js';
 export {
   handleClipRequest,
   mockTextEmbedding,

@@ -16,6 +16,30 @@ export interface MockServerOptions {
    * should switch this off to keep memory flat.
    */
   recordRequests?: boolean;
+  /** Answers a share of requests with a fault instead, to exercise a client's retries. Default: none. */
+  faults?: MockFaults;
+}
+
+/** `'503'`: Roboflow's model-loading answer with `Retry-After`; `'reset'`: the socket is destroyed before any response. */
+export type MockFaultKind = '503' | 'reset';
+
+export interface MockFaults {
+  /** Share of requests (0 to 1) that get a fault. */
+  rate: number;
+  /** The faults drawn from, equally likely. Default: `['503', 'reset']`. */
+  kinds?: MockFaultKind[];
+  /** Seed of the fault sequence, so that a run repeats. Default: 1. */
+  seed?: number;
+  /** `Retry-After` seconds of an injected 503. Default: 1, as Roboflow sends while a model loads. */
+  retryAfter?: number;
+}
+
+/** Counts since the server started. */
+export interface MockServerStats {
+  /** Requests received, faulted ones included. */
+  requests: number;
+  /** Faults injected, by kind. */
+  faults: Record<MockFaultKind, number>;
 }
 
 export interface RecordedRequest {
@@ -33,6 +57,7 @@ export interface MockServer {
   /** e.g. `http://127.0.0.1:PORT`, without a trailing slash. */
   url: string;
   requests: RecordedRequest[];
+  stats: MockServerStats;
   close(): Promise<void>;
 }
 
@@ -46,7 +71,9 @@ const CRASH_RESPONSE: MockResponse = {
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const { port = 0, host = '127.0.0.1', apiKey, latencyMs = 0, recordRequests = true } = options;
   const requests: RecordedRequest[] = [];
+  const stats: MockServerStats = { requests: 0, faults: { '503': 0, reset: 0 } };
   const pending = new Set<NodeJS.Timeout>();
+  const drawFault = faultDrawer(options.faults);
 
   const server = createServer(async (req, res) => {
     let response = CRASH_RESPONSE;
@@ -55,8 +82,15 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       const url = req.url ?? '/';
       const headers = flattenHeaders(req.headers);
       const method = req.method ?? 'GET';
+      stats.requests++;
       if (recordRequests) requests.push(record(method, url, headers, rawBody));
-      response = handleClipRequest({ method, url, headers, body: rawBody }, { apiKey });
+      const fault = drawFault();
+      if (fault !== undefined) stats.faults[fault]++;
+      if (fault === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      response = fault === '503' ? modelNotReady(options.faults?.retryAfter ?? 1) : handleClipRequest({ method, url, headers, body: rawBody }, { apiKey });
     } catch (error) {
       console.error('roboflow-clip mock server: failed to answer a request', error);
     }
@@ -79,6 +113,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   return {
     url: `http://${hostInUrl}:${address.port}`,
     requests,
+    stats,
     close() {
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
@@ -87,6 +122,28 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       server.closeAllConnections();
       return closed;
     },
+  };
+}
+
+/** Draws each request's fault from a seeded sequence (mulberry32), or none. */
+function faultDrawer(faults: MockFaults | undefined): () => MockFaultKind | undefined {
+  if (!faults || !(faults.rate > 0)) return () => undefined;
+  const kinds = faults.kinds ?? ['503', 'reset'];
+  let state = faults.seed ?? 1;
+  const random = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return () => (random() < faults.rate ? kinds[Math.floor(random() * kinds.length)] : undefined);
+}
+
+function modelNotReady(retryAfter: number): MockResponse {
+  return {
+    status: 503,
+    headers: { 'content-type': 'application/json', 'retry-after': String(retryAfter), 'x-inference-engine': MOCK_INFERENCE_ENGINE },
+    body: JSON.stringify({ message: 'Model is temporarily not ready - retry request.' }),
   };
 }
 

@@ -21,9 +21,10 @@ export interface TransportResponse {
 }
 
 /**
- * Sends requests. Implementations throw `ClipConnectionError` for network failures and
- * `ClipResponseError` for an oversized body; any error after `signal` fired is reported by the caller
- * as a timeout or an abort.
+ * Sends requests. Implementations throw `ClipConnectionError` for network failures, with the error's
+ * `code` and `beforeResponse` set when no response header had arrived (the retry policy's stale-socket
+ * rule reads both), and `ClipResponseError` for an oversized body; any error after `signal` fired is
+ * reported by the caller as a timeout or an abort.
  */
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResponse>;

@@ -43,7 +43,7 @@ export class UndiciTransport implements Transport {
         signal: request.signal,
       });
     } catch (error) {
-      throw toConnectionError(error);
+      throw toConnectionError(error, true);
     }
     const headers = flattenHeaders(response.headers);
     const body = await readBody(response.body, headers, request.maxResponseBytes, response.statusCode);
@@ -79,7 +79,7 @@ async function readBody(
     }
   } catch (error) {
     if (error instanceof ClipResponseError) throw error;
-    throw toConnectionError(error);
+    throw toConnectionError(error, false);
   }
   return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
 }
@@ -97,11 +97,12 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Res
   return headers;
 }
 
-function toConnectionError(error: unknown): unknown {
+function toConnectionError(error: unknown, beforeResponse: boolean): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !(code in CONNECTION_ERROR_MESSAGES)) {
     if (code === 'UND_ERR_ABORTED' || (error as Error | null)?.name === 'AbortError') return error;
-    return new ClipConnectionError(`request failed: ${(error as Error | null)?.message ?? String(error)}`, { cause: error });
+    const message = `request failed: ${(error as Error | null)?.message ?? String(error)}`;
+    return new ClipConnectionError(message, { cause: error, code: typeof code === 'string' ? code : undefined, beforeResponse });
   }
-  return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: error });
+  return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: error, code, beforeResponse });
 }

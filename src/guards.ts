@@ -1,0 +1,57 @@
+import { ClipValidationError } from './errors.js';
+import type { ClipLogger } from './logger.js';
+
+/** The hosted API's request size limit. */
+export const DEFAULT_MAX_REQUEST_BYTES = 20 * 1024 * 1024;
+/** Far above any CLIP answer (8 embeddings of 1024 numbers are about 200 KB): only a broken server sends more. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/**
+ * Refuses a body whose UTF-8 size is above `limit`. A UTF-16 unit never takes more than 3 UTF-8
+ * bytes, so most bodies pass on their length alone and are never measured.
+ */
+export function checkRequestSize(body: string, limit: number): void {
+  if (body.length * 3 <= limit) return;
+  const bytes = NodeBuffer ? NodeBuffer.byteLength(body, 'utf8') : new TextEncoder().encode(body).length;
+  if (bytes <= limit) return;
+  throw new ClipValidationError(
+    [{ path: [], message: `the encoded body is ${bytes} bytes (${mebibytes(bytes)}), above maxRequestBytes of ${limit} bytes (${mebibytes(limit)})` }],
+    'Request too large',
+  );
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+const warnedOrigins = new Set<string>();
+
+/**
+ * Warns, once per origin and process, that the key travels in clear text: through the logger when the
+ * client has one, else as a Node process warning.
+ */
+export function warnPlainHttpKey(url: URL, logger: ClipLogger | undefined): void {
+  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname) || warnedOrigins.has(url.origin)) return;
+  warnedOrigins.add(url.origin);
+  const message = `roboflow-clip: the API key is sent over plain http:// to ${url.host}, readable by anyone on the network; use https://`;
+  if (logger) return logger.warn(message);
+  const node = (globalThis as { process?: { emitWarning?: (message: string, options: object) => void } }).process;
+  node?.emitWarning?.(message, { type: 'SecurityWarning', code: 'ROBOFLOW_CLIP_PLAIN_HTTP_KEY' });
+}
+
+/** A numeric option checked once at construction: at least `min`, and finite unless `Infinity` is allowed. */
+export function checkNumberOption(name: string, value: number | undefined, min: number, allowInfinity = false): void {
+  if (value === undefined) return;
+  const finiteOk = Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY);
+  if (typeof value === 'number' && finiteOk && value >= min) return;
+  const bound = `a number >= ${min}${allowInfinity ? ' or Infinity' : ''}`;
+  throw new ClipValidationError([{ path: [name], message: `must be ${bound}, got ${String(value)}` }], 'Invalid client options');
+}
