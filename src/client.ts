@@ -35,8 +35,9 @@ import {
   type EmbedTextRequest,
   type NamedImagePrompts,
 } from './schemas.js';
+import { createTransport } from './transport/default.js';
+import type { FetchFunction } from './transport/fetch.js';
 import type { Transport, TransportResponse } from './transport/types.js';
-import { UndiciTransport } from './transport/undici.js';
 import { VERSION } from './version.js';
 
 /** Where the API key travels. */
@@ -63,6 +64,12 @@ export interface ClipClientOptions {
   maxRetries?: number;
   /** undici Dispatcher (proxy, mTLS, custom pool). Default: a keep-alive Agent owned and closed by the client. */
   dispatcher?: Dispatcher;
+  /**
+   * A WHATWG `fetch` to send with instead of undici (the global one, undici's, or a wrapper), e.g. so
+   * that msw sees the requests. Default: undici on Node; `globalThis.fetch` in the edge build
+   * (Workers, Deno, Bun, browsers), looked up at each call.
+   */
+  fetch?: FetchFunction;
   /** Extra headers sent with every request. Default: none. */
   headers?: Record<string, string>;
 }
@@ -135,7 +142,7 @@ export class ClipClient {
       ...lowerCaseKeys(options.headers),
       ...(apiKey && keyTransport === 'header' ? { authorization: `Bearer ${apiKey}` } : {}),
     };
-    this.#transport = new UndiciTransport(options.dispatcher);
+    this.#transport = createTransport(options);
   }
 
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */

@@ -1,5 +1,6 @@
 export { ClipClient } from './client.js';
 export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './client.js';
+export type { FetchFunction, FetchInit, FetchResponse } from './transport/fetch.js';
 export {
   ClipError,
   ClipValidationError,
