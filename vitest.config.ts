@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The packed package's tests need a build: `npm run test:package` and `npm run test:runtimes`.
+    exclude: ['test/dist/**'],
     testTimeout: 20_000,
   },
 });
