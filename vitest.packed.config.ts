@@ -4,8 +4,8 @@ import { defineConfig } from 'vitest/config';
 // runtime matrix. The global setup packs the package (which builds it) and installs it in a temporary folder.
 export default defineConfig({
   test: {
-    include: ['test/dist/**/*.test.ts'],
-    globalSetup: ['test/dist/setup.ts'],
+    include: ['test/packed/**/*.test.ts'],
+    globalSetup: ['test/packed/setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Each file starts processes of its own; one file at a time keeps the 2 cores from thrashing.
