@@ -76,7 +76,7 @@ export interface ClipClientOptions {
 
 /** Per-call overrides. */
 export interface RequestOptions {
-  /** Aborts the call, also while it waits to retry; it then rejects with `ClipAbortError`. */
+  /** Aborts the call, also while it waits to retry; it then rejects with `ClipAbortError`. Default: none. */
   signal?: AbortSignal;
   /** Time limit of each attempt of this call, in milliseconds. Default: the client's `timeoutMs`. */
   timeoutMs?: number;

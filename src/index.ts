@@ -22,5 +22,5 @@ export type {
   EmbedTextRequest,
   NamedImagePrompts,
 } from './schemas.js';
-export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields } from './responses.js';
+export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMeta } from './responses.js';
 export { DEFAULT_RETRY_STATUSES } from './retry.js';
