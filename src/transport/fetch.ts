@@ -129,18 +129,17 @@ function tooLarge(limit: number, status: number, headers: ResponseHeaders): Clip
 /** Maps by code, never by class: fetch implementations throw plain `TypeError`s with differing causes. */
 function toConnectionError(error: unknown): ClipConnectionError {
   const cause = (error as { cause?: unknown } | null)?.cause;
-  const coded = [cause, error].find((e) => typeof codeOf(e) === 'string' && codeOf(e)! in CONNECTION_ERROR_MESSAGES);
-  if (coded !== undefined) {
-    const code = codeOf(coded)!;
-    return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: coded });
+  for (const candidate of [cause, error]) {
+    const code = knownCode(candidate);
+    if (code) return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: candidate });
   }
   const detail = messageOf(cause) ?? messageOf(error) ?? String(error);
   return new ClipConnectionError(`request failed: ${detail}`, { cause: cause instanceof Error ? cause : error });
 }
 
-function codeOf(error: unknown): string | undefined {
+function knownCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
+  return typeof code === 'string' && Object.hasOwn(CONNECTION_ERROR_MESSAGES, code) ? code : undefined;
 }
 
 function messageOf(error: unknown): string | undefined {

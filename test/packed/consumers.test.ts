@@ -72,6 +72,7 @@ describe('TypeScript consumers', () => {
     import { startMockServer, type MockServer } from 'roboflow-clip/testing';
 
     const viaFetch: FetchFunction = (url, init) => fetch(url, init);
+    export const withGlobalFetch = new ClipClient({ apiKey: null, fetch });
     const options: ClipClientOptions = { apiKey: null, baseUrl: 'http://127.0.0.1:9001', fetch: viaFetch, maxRetries: 1 };
     export async function consume(server: MockServer): Promise<number> {
       const clip = new ClipClient({ ...options, baseUrl: server.url });
