@@ -59,6 +59,24 @@ describe('contents', () => {
   });
 });
 
+describe('edge build', () => {
+  it('bundles for Workers and browsers with every export kept, leaving no node: module for the bundler to resolve', async () => {
+    const { metafile } = await build({
+      entryPoints: [join(installed, 'dist/index.edge.js')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      conditions: ['workerd', 'worker', 'browser'],
+      packages: 'external',
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const imports = Object.values(metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
+    expect(imports).toEqual(['zod']);
+  });
+});
+
 describe('package checkers', () => {
   it('has no publint messages, suggestions included', async () => {
     const bytes = await readFile(tarball);
