@@ -156,6 +156,12 @@ describe('fetch transport over a real socket', () => {
     expect(() => new ClipClient({ fetch: globalFetch, dispatcher })).toThrow(ClipValidationError);
     return dispatcher.close();
   });
+
+  it('refuses a dispatcher in the edge build, which has no undici', () => {
+    const dispatcher = new Agent();
+    expect(() => createEdgeTransport({ dispatcher })).toThrow(/needs the Node build/);
+    return dispatcher.close();
+  });
 });
 
 describe('FetchTransport maxResponseBytes', () => {
