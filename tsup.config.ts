@@ -1,16 +1,48 @@
-import { defineConfig } from 'tsup';
+import { resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    'testing/index': 'src/testing/index.ts',
-    msw: 'src/msw.ts',
+const nodeTransport = resolve('src/transport/default.js');
+
+/** Swaps the Node transport choice (undici) for the edge one (fetch), so the edge build never imports undici. */
+const edgeTransport: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'edge-transport',
+  setup(build) {
+    build.onResolve({ filter: /\/default\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === nodeTransport ? { path: resolve('src/transport/default.edge.ts') } : undefined,
+    );
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  splitting: false,
-  treeshake: true,
-});
+};
+
+// Deno and Workers know the built-in modules only by their `node:` names.
+const shared = { sourcemap: true, splitting: false, treeshake: true, removeNodeProtocol: false } satisfies Options;
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: {
+      index: 'src/index.ts',
+      'testing/index': 'src/testing/index.ts',
+      msw: 'src/msw.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    // The builds below run at the same time and write beside this one: their files are not this build's to clean.
+    clean: ['!index.edge.*', '!cli.*'],
+    target: 'node20',
+  },
+  {
+    ...shared,
+    entry: { 'index.edge': 'src/index.ts' },
+    format: ['esm'],
+    platform: 'neutral',
+    target: 'es2022',
+    esbuildPlugins: [edgeTransport],
+  },
+  {
+    ...shared,
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20',
+  },
+]);

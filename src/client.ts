@@ -55,8 +55,9 @@ import {
   type NamedImagePrompts,
 } from './schemas.js';
 import type { ClipVersion } from './clip-versions.js';
+import { createTransport } from './transport/default.js';
+import type { FetchFunction } from './transport/fetch.js';
 import type { Transport, TransportResponse } from './transport/types.js';
-import { UndiciTransport } from './transport/undici.js';
 import { VERSION } from './version.js';
 
 /** Where the API key travels. */
@@ -95,6 +96,12 @@ export interface ClipClientOptions {
   logger?: ClipLogger;
   /** undici Dispatcher (proxy, mTLS, custom pool). Default: a keep-alive Agent owned and closed by the client. */
   dispatcher?: Dispatcher;
+  /**
+   * A WHATWG `fetch` to send with instead of undici (the global one, undici's, or a wrapper), e.g. so
+   * that msw sees the requests. Default: undici on Node; `globalThis.fetch` in the edge build
+   * (Workers, Deno, Bun, browsers), looked up at each call.
+   */
+  fetch?: FetchFunction;
   /** Extra headers sent with every request. Default: none. */
   headers?: Record<string, string>;
   /** Label text embeddings `classify` keeps (least recently used dropped first); 0 disables the cache. Default: 4096. */
@@ -103,7 +110,7 @@ export interface ClipClientOptions {
 
 /** Per-call overrides. */
 export interface RequestOptions {
-  /** Aborts the call, also while it waits to retry; it then rejects with `ClipAbortError`. */
+  /** Aborts the call, also while it waits to retry; it then rejects with `ClipAbortError`. Default: none. */
   signal?: AbortSignal;
   /** Time limit of each attempt of this call, in milliseconds. Default: the client's `timeoutMs`. */
   timeoutMs?: number;
@@ -190,7 +197,7 @@ export class ClipClient {
       ...lowerCaseKeys(options.headers),
       ...(apiKey && keyTransport === 'header' ? { authorization: `Bearer ${apiKey}` } : {}),
     };
-    this.#transport = new UndiciTransport(options.dispatcher);
+    this.#transport = createTransport(options);
     this.#labelEmbeddings = new LabelEmbeddingCache(options.labelCacheSize);
   }
 

@@ -3,6 +3,7 @@
  * Float32Array, unit-normalised on insert, so a search is one pass of dot products.
  */
 import { ClipError } from './errors.js';
+import { loadNodeFs } from './node-fs.js';
 import { l2Norm, TopKSelector } from './math.js';
 
 export type EmbeddingIndexErrorCode =
@@ -26,11 +27,11 @@ export class EmbeddingIndexError extends ClipError {
 
 /** Options of `new EmbeddingIndex()`. */
 export interface EmbeddingIndexOptions {
-  /** Fixed vector length; if omitted, the first add fixes it. */
+  /** Fixed vector length. Default: the length of the first vector added. */
   dimension?: number;
-  /** Label of the CLIP model that produced the vectors, checked on load. */
+  /** Label of the CLIP model that produced the vectors, checked on load. Default: none (not checked). */
   clipVersion?: string;
-  /** Rows to allocate up front (default 1024); storage doubles when full. */
+  /** Rows to allocate up front; storage doubles when full. Default: 1024. */
   initialCapacity?: number;
 }
 
@@ -55,7 +56,7 @@ export interface LoadExpectations {
 }
 
 export interface SaveOptions {
-  /** 'binary' (default) is compact and fast; 'json' is human-readable. */
+  /** 'binary' is compact and fast; 'json' is human-readable. Default: 'binary'. */
   format?: 'binary' | 'json';
 }
 
@@ -332,14 +333,14 @@ export class EmbeddingIndex<M = unknown> {
 
   /** Writes the index to `path` (Node only; fs is imported lazily so edge runtimes can still load this module). */
   async save(path: string, options: SaveOptions = {}): Promise<void> {
-    const { writeFile } = await import('node:fs/promises');
+    const { writeFile } = await loadNodeFs();
     const data = options.format === 'json' ? JSON.stringify(this) : this.toBytes();
     await writeFile(path, data);
   }
 
   /** Reads a file written by save() in either format (detected from its first bytes); throws on unmet expectations. */
   static async load<M = unknown>(path: string, expect: LoadExpectations = {}): Promise<EmbeddingIndex<M>> {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await loadNodeFs();
     const bytes = await readFile(path);
     if (hasMagic(bytes)) return EmbeddingIndex.fromBytes<M>(bytes, expect);
     let json: unknown;

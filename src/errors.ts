@@ -114,7 +114,8 @@ function attemptsSuffix(attempts: number | undefined): string {
   return attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
 }
 
-function formatPath(path: (string | number)[]): string {
+/** A payload path as code would write it: `image[2].value`. */
+export function formatPath(path: (string | number)[]): string {
   if (path.length === 0) return '(payload)';
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }

@@ -1,4 +1,5 @@
 import { encodeBase64, isValidBase64 } from './base64.js';
+import { loadNodeFs } from './node-fs.js';
 
 /** An image as the wire carries it: a URL the server downloads, or the base64 of an encoded image file. */
 export interface WireImage {
@@ -119,9 +120,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** Reads an image file into a base64 wire image (Node). */
+/** Reads an image file into a base64 wire image (Node, Bun, Deno: runtimes with a file system). */
 export async function imageFromFile(path: string): Promise<WireImage> {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await loadNodeFs();
   const bytes = await readFile(path);
   if (bytes.byteLength === 0) throw new TypeError(`image file is empty: ${path}`);
   return { type: 'base64', value: encodeBase64(bytes) };

@@ -1,5 +1,6 @@
 export { ClipClient } from './client.js';
 export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './client.js';
+export type { FetchFunction, FetchInit, FetchResponse } from './transport/fetch.js';
 export {
   ClipError,
   ClipValidationError,
@@ -22,7 +23,7 @@ export type {
   EmbedTextRequest,
   NamedImagePrompts,
 } from './schemas.js';
-export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields } from './responses.js';
+export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMeta } from './responses.js';
 export { DEFAULT_RETRY_STATUSES } from './retry.js';
 export type { BackoffOptions, RetryOn } from './retry.js';
 export type { ClipLogger } from './logger.js';

@@ -120,9 +120,9 @@ export interface RetryOn {
 
 /** The exponential backoff's first step and ceiling, in milliseconds. */
 export interface BackoffOptions {
-  /** Default: 500. */
+  /** First backoff step in milliseconds; doubles each retry. Default: 500. */
   baseMs?: number;
-  /** Default: 8000. */
+  /** Largest backoff step in milliseconds. Default: 8000. */
   capMs?: number;
 }
 

@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { run as classify } from '../src/cli/classify.js';
-import { run as indexDir } from '../src/cli/index-dir.js';
-import { run as search } from '../src/cli/search.js';
+import { runCli } from '../src/cli/index.js';
 import { EmbeddingIndex } from '../src/index.js';
 import { handleClipRequest, startMockServer, type MockServer } from '../src/testing/index.js';
 import { startStub } from './helpers/http.js';
 
 const KEY = 'CLI-CANARY-KEY-91c2';
-type Command = typeof classify;
+type Command = 'classify' | 'index' | 'search';
+const classify: Command = 'classify';
+const indexDir: Command = 'index';
+const search: Command = 'search';
 
 let mock: MockServer;
 let work: string;
@@ -45,7 +46,8 @@ function sink(isTTY = false): { stream: Writable; text: () => string } {
 async function cli(command: Command, argv: string[], options: { env?: typeof env; tty?: boolean } = {}) {
   const stdout = sink();
   const stderr = sink(options.tty);
-  const code = await command(argv, { stdout: stdout.stream, stderr: stderr.stream, env: options.env ?? env });
+  const io = { stdout: stdout.stream, stderr: stderr.stream, env: options.env ?? env, stop: new AbortController().signal };
+  const code = await runCli([command, ...argv], io);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
@@ -110,7 +112,7 @@ describe('roboflow-clip classify', () => {
     const { code, stdout, stderr } = await cli(classify, ['https://images.example.com/raccoon.jpg']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe('roboflow-clip classify: --labels is required, e.g. --labels cat,dog,raccoon\nRun "roboflow-clip classify --help" for usage.\n');
+    expect(stderr).toBe('roboflow-clip classify: --labels is required, e.g. --labels cat,dog,raccoon (see: roboflow-clip classify --help)\n');
     expect(mock.requests).toHaveLength(0);
   });
 
@@ -185,7 +187,7 @@ describe('roboflow-clip index', () => {
   it('draws a progress bar on stderr when it is a terminal, and nothing when it is not', async () => {
     const dir = await photoFolder('index-progress', PETS);
     const tty = await cli(indexDir, [dir, '--out', join(work, 'progress-tty.bin')], { tty: true });
-    expect(tty.stderr).toMatch(/\rindexing \[#+\] 3\/3 100%.*\n$/);
+    expect(tty.stderr).toMatch(/\r\[#+\] 3\/3 images\n$/);
     const piped = await cli(indexDir, [dir, '--out', join(work, 'progress-pipe.bin')]);
     expect(piped.stderr).toBe('');
   });

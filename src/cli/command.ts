@@ -1,41 +1,76 @@
-/** What every command shares: one line per failure (never a stack, never the key) and its exit code. */
-import { EXIT_FAILURE, EXIT_USAGE, type CliIo } from './io.js';
-import { secretsIn } from './client-options.js';
+import { CLIP_VERSIONS, ClipClient, type ClipVersion } from '../index.js';
 
-/** The command line itself is wrong (a missing argument, a bad number); exits with EXIT_USAGE. */
+/** Where a command reads and writes: the process's streams and environment, or a test's. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  env: Record<string, string | undefined>;
+  /** Fires when the process is asked to stop (Ctrl+C, SIGTERM): long-running commands end then. */
+  stop: AbortSignal;
+}
+
+/** One `roboflow-clip NAME ...` command. */
+export interface Command {
+  name: string;
+  /** One line for the list of commands. */
+  summary: string;
+  /** The text of `roboflow-clip NAME --help`. */
+  help: string;
+  /** Runs with the arguments after the command's name; resolves to the exit code. */
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+/** Wrong arguments: reported with a pointer to `--help` and exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** Runs a command body, turning any failure into one line on stderr and an exit code. */
-export async function runCommand(name: string, argv: readonly string[], io: CliIo, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (error) {
-    io.stderr.write(errorLine(name, error, secretsIn(argv, io.env)));
-    if (!isUsageError(error)) return EXIT_FAILURE;
-    io.stderr.write(`Run "roboflow-clip ${name} --help" for usage.\n`);
-    return EXIT_USAGE;
+/** The options of every command that calls the API, for `parseArgs`. */
+export const CLIENT_OPTIONS = {
+  'base-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  'clip-version': { type: 'string' },
+} as const;
+
+export const CLIENT_OPTIONS_HELP = `Connection options:
+  --base-url URL        server URL (default: $ROBOFLOW_CLIP_URL, else https://infer.roboflow.com)
+  --api-key KEY         Roboflow API key (default: $ROBOFLOW_API_KEY; prefer the variable, as
+                        other users of this machine can see a command line)
+  --clip-version NAME   CLIP model, e.g. ViT-B-16 (the default), ViT-L-14, RN50`;
+
+interface ClientValues {
+  'base-url'?: string | undefined;
+  'api-key'?: string | undefined;
+  'clip-version'?: string | undefined;
+}
+
+/** A client from the connection options, falling back to the environment the CLI was given. */
+export function clientFrom(values: ClientValues, io: CliIo): ClipClient {
+  const clipVersion = values['clip-version'];
+  if (clipVersion !== undefined && !(CLIP_VERSIONS as readonly string[]).includes(clipVersion)) {
+    throw new UsageError(`--clip-version must be one of ${CLIP_VERSIONS.join(', ')}; got "${clipVersion}"`);
   }
+  return new ClipClient({
+    baseUrl: values['base-url'] ?? (io.env.ROBOFLOW_CLIP_URL || undefined),
+    apiKey: values['api-key'] ?? (io.env.ROBOFLOW_API_KEY || null),
+    ...(clipVersion === undefined ? {} : { clipVersion: clipVersion as ClipVersion }),
+  });
 }
 
-/** Our own usage errors and node:util parseArgs's (codes ERR_PARSE_ARGS_*). */
-export function isUsageError(error: unknown): boolean {
-  if (error instanceof UsageError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+export function writeJsonLine(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-export function errorLine(command: string, error: unknown, secrets: readonly string[]): string {
-  let text = error instanceof Error ? oneLine(error.message) : String(error);
-  for (const secret of secrets) text = text.split(secret).join('***');
-  return `roboflow-clip ${command}: ${text}\n`;
+/** Splits a list into runs of at most `size`, for requests with an item limit. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
-/** Joins a multi-line message (a validation error lists one issue per line) into one line. */
-function oneLine(message: string): string {
-  const [first = '', ...rest] = message.split('\n').map((line) => line.trim()).filter(Boolean);
-  return rest.length === 0 ? first : `${first} ${rest.map((line) => line.replace(/^- /, '')).join('; ')}`;
+/** A command-line image: an http(s) URL is sent as such, anything else is read as a file. */
+export function isUrl(value: string): boolean {
+  return /^https?:\/\//i.test(value);
 }
 
 /** A whole number >= 1 from a flag, or a UsageError naming the flag. */

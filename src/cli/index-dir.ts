@@ -1,4 +1,3 @@
-/** `roboflow-clip index DIR --out FILE`: embeds a folder of images into an index file, resumably. */
 import { existsSync } from 'node:fs';
 import { readdir, rename } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
@@ -8,24 +7,9 @@ import { EmbeddingIndex } from '../embedding-index.js';
 import { ClipApiError, ClipValidationError } from '../errors.js';
 import { imageFromFile, type WireImage } from '../images.js';
 import { MAX_ITEMS_PER_REQUEST } from '../schemas.js';
-import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFromFlags, parseClipVersion } from './client-options.js';
-import { positiveInteger, runCommand, UsageError } from './command.js';
-import { EXIT_FAILURE, EXIT_OK, type CliIo } from './io.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFrom, positiveInteger, UsageError, type Command } from './command.js';
+import { EXIT_FAILURE } from './errors.js';
 import { progressBar } from './progress.js';
-
-const HELP = `Usage: roboflow-clip index DIR --out FILE [options]
-
-Embeds every image under DIR (.jpg .jpeg .png .gif .webp .bmp .tif .tiff, subfolders included) and saves
-them in the index FILE, each under its path relative to DIR. Resumable: images already in FILE are
-skipped, and progress is saved at least every 10 seconds, so an interrupted run loses little.
-Images the server cannot read are reported and skipped (exit code 1); run again to retry them.
-
-Options:
-  --out FILE            index file to create or extend (required); a .json name saves JSON, any other binary
-  --batch N             images per request, 1 to ${MAX_ITEMS_PER_REQUEST} (default ${MAX_ITEMS_PER_REQUEST})
-${CLIENT_OPTIONS_HELP}
-  The CLIP version defaults to the one FILE was built with, if it exists.
-`;
 
 const OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -41,32 +25,43 @@ interface Failure {
   reason: string;
 }
 
-export async function run(argv: string[], io: CliIo): Promise<number> {
-  let clip: ClipClient | undefined;
-  return runCommand('index', argv, io, async () => {
+export const indexDir: Command = {
+  name: 'index',
+  summary: 'embed a folder of images into an index file (resumable)',
+  help: `Usage: roboflow-clip index DIR --out FILE [options]
+
+Embeds every image under DIR (.jpg .jpeg .png .gif .webp .bmp .tif .tiff, subfolders included) and saves
+them in the index FILE, each under its path relative to DIR. Resumable: images already in FILE are
+skipped, and progress is saved at least every 10 seconds, so an interrupted run loses little.
+Images the server cannot read are reported and skipped (exit code 1); run again to retry them.
+
+Options:
+  --out FILE            index file to create or extend (required); a .json name saves JSON, any other binary
+  --batch N             images per request, 1 to ${MAX_ITEMS_PER_REQUEST} (default ${MAX_ITEMS_PER_REQUEST})
+
+${CLIENT_OPTIONS_HELP}
+The CLIP version defaults to the one FILE was built with, if it exists.`,
+
+  async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-    if (values.help) {
-      io.stdout.write(HELP);
-      return EXIT_OK;
-    }
     if (positionals.length !== 1) throw new UsageError(`expected one DIR, got ${positionals.length} arguments`);
     if (!values.out) throw new UsageError('--out FILE is required');
     const [dir] = positionals as [string];
     const out = values.out;
     const batchSize = positiveInteger(values.batch, '--batch', MAX_ITEMS_PER_REQUEST);
     if (batchSize > MAX_ITEMS_PER_REQUEST) throw new UsageError(`--batch must be at most ${MAX_ITEMS_PER_REQUEST}, the server's limit`);
-    const flagVersion = parseClipVersion(values['clip-version']);
+    const flagVersion = values['clip-version'];
 
     const files = await listImages(dir);
     const index = existsSync(out)
       ? await EmbeddingIndex.load(out, flagVersion ? { clipVersion: flagVersion } : {})
       : new EmbeddingIndex(flagVersion ? { clipVersion: flagVersion } : {});
-    clip = clientFromFlags(values, io.env, flagVersion ?? parseClipVersion(index.clipVersion, `clipVersion of ${out}`));
+    const clip = clientFrom({ ...values, 'clip-version': flagVersion ?? index.clipVersion }, io);
     const todo = files.filter((id) => !index.has(id));
     const save = saver(index, out);
 
     const failures: Failure[] = [];
-    const progress = progressBar(io.stderr, 'indexing', todo.length);
+    const progress = progressBar(io.stderr, todo.length, 'images');
     let added = 0;
     try {
       for (let start = 0; start < todo.length; start += batchSize) {
@@ -75,13 +70,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         for (const [id, vector] of embedded) index.add(id, vector);
         added += embedded.length;
         failures.push(...failed);
-        progress.update(start + batch.length);
+        progress.advance(batch.length);
         if (embedded.length > 0) await save(false);
       }
     } finally {
       progress.finish();
       // Whatever was embedded before a failure is kept, so the next run resumes after it.
       await save(true);
+      await clip.close();
     }
 
     for (const { id, reason } of failures) io.stderr.write(`skipped ${id}: ${reason}\n`);
@@ -89,9 +85,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(
       `indexed ${added} new image(s) into ${out} (${already} already there, ${failures.length} failed); ${index.size} in the index\n`,
     );
-    return failures.length > 0 ? EXIT_FAILURE : EXIT_OK;
-  }).finally(() => clip?.close());
-}
+    return failures.length > 0 ? EXIT_FAILURE : 0;
+  },
+};
 
 /** Image files under `dir`, as sorted paths relative to it with "/" separators. */
 async function listImages(dir: string): Promise<string[]> {

@@ -1,36 +1,29 @@
-/** A one-line progress bar on a terminal; on anything else (a pipe, a log file) it prints nothing. */
-
-const REDRAW_INTERVAL_MS = 100;
-
+/** A one-line progress bar, drawn only on a terminal, so that logs and pipes get none of its control characters. */
 export interface Progress {
-  /** Records `done` of `total` complete; redraws at most every REDRAW_INTERVAL_MS. */
-  update(done: number): void;
-  /** Draws the final state and ends the line. */
+  advance(count: number): void;
   finish(): void;
 }
 
-export function progressBar(stream: NodeJS.WritableStream, label: string, total: number): Progress {
-  const tty = stream as NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  if (!tty.isTTY || total === 0) return { update() {}, finish() {} };
-  const started = performance.now();
+const BAR_WIDTH = 30;
+
+export function progressBar(
+  stream: { write(text: string): unknown; isTTY?: boolean },
+  total: number,
+  unit: string,
+): Progress {
+  if (!stream.isTTY || total <= 0) return { advance() {}, finish() {} };
   let done = 0;
-  let drawnAt = -Infinity;
   const draw = () => {
-    drawnAt = performance.now();
-    const seconds = (drawnAt - started) / 1000;
-    const rate = seconds > 0 ? ` ${(done / seconds).toFixed(1)}/s` : '';
-    const counts = ` ${done}/${total} ${Math.floor((done / total) * 100)}%${rate}`;
-    const width = Math.max(10, Math.min(40, (tty.columns ?? 80) - label.length - counts.length - 4));
-    const filled = Math.round((done / total) * width);
-    stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}]${counts}\u001b[K`);
+    const filled = Math.round((done / total) * BAR_WIDTH);
+    stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${total} ${unit}`);
   };
+  draw();
   return {
-    update(value) {
-      done = value;
-      if (performance.now() - drawnAt >= REDRAW_INTERVAL_MS) draw();
+    advance(count) {
+      done = Math.min(total, done + count);
+      draw();
     },
     finish() {
-      draw();
       stream.write('\n');
     },
   };

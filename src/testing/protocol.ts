@@ -29,7 +29,7 @@ export interface MockResponse {
 }
 
 export interface MockOptions {
-  /** When set, every request must present this key (query, Bearer header or body); otherwise any or none is accepted. */
+  /** The key every request must present (query, Bearer header or body). Default: none (any key, or none, is accepted). */
   apiKey?: string;
 }
 

@@ -7,9 +7,9 @@ export interface MockServerOptions {
   port?: number;
   /** Defaults to 127.0.0.1. */
   host?: string;
-  /** When set, requests must present this key; otherwise any or no key is accepted. */
+  /** The key every request must present. Default: none (any key, or none, is accepted). */
   apiKey?: string;
-  /** Delay before each response is sent. */
+  /** Delay before each response is sent, in milliseconds. Default: 0. */
   latencyMs?: number;
   /**
    * Keep every request in `requests` (the default). The list is never trimmed, so a long load test

@@ -1,0 +1,15 @@
+import { ClipValidationError } from '../errors.js';
+import type { TransportOptions } from './default.js';
+import { FetchTransport } from './fetch.js';
+import type { Transport } from './types.js';
+
+/**
+ * The edge build's choice (Workers, Deno, Bun, browsers): always fetch. The global is looked up at
+ * each call, not at construction, so that a fetch patched later (msw, a polyfill) is the one used.
+ */
+export function createTransport(options: TransportOptions): Transport {
+  if (options.dispatcher !== undefined) {
+    throw new ClipValidationError([{ path: ['dispatcher'], message: 'a dispatcher needs the Node build of roboflow-clip; this build sends with fetch' }], 'Invalid client options');
+  }
+  return new FetchTransport(options.fetch ?? ((url, init) => globalThis.fetch(url, init)));
+}

@@ -1,0 +1,23 @@
+import type { Dispatcher } from 'undici';
+import { ClipValidationError } from '../errors.js';
+import { FetchTransport, type FetchFunction } from './fetch.js';
+import type { Transport } from './types.js';
+import { UndiciTransport } from './undici.js';
+
+/** The client options that choose how requests travel. */
+export interface TransportOptions {
+  fetch?: FetchFunction | undefined;
+  dispatcher?: Dispatcher | undefined;
+}
+
+/**
+ * The Node build's choice: undici unless a `fetch` is given. The edge build replaces this module with
+ * `default.edge.ts`, so that it never loads undici.
+ */
+export function createTransport(options: TransportOptions): Transport {
+  if (options.fetch === undefined) return new UndiciTransport(options.dispatcher);
+  if (options.dispatcher !== undefined) {
+    throw new ClipValidationError([{ path: ['dispatcher'], message: 'give either fetch or dispatcher: a dispatcher is for the undici transport' }], 'Invalid client options');
+  }
+  return new FetchTransport(options.fetch);
+}

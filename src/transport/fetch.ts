@@ -1,0 +1,149 @@
+import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
+import type { Transport, TransportRequest, TransportResponse } from './types.js';
+
+/** What the fetch transport passes to `fetch`. */
+export interface FetchInit {
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+  signal: AbortSignal;
+  redirect: 'manual';
+}
+
+/** The part of a WHATWG `Response` the transport reads. */
+export interface FetchResponse {
+  status: number;
+  headers: { forEach(callback: (value: string, name: string) => void): void };
+  body: {
+    getReader(): {
+      read(): Promise<{ done: boolean; value?: Uint8Array }>;
+      cancel(reason?: unknown): Promise<void>;
+    };
+  } | null;
+}
+
+/**
+ * Any WHATWG `fetch`: the runtime's global one, undici's, or a wrapper around either. Typed by the
+ * little the SDK uses, so that fetches typed by different libraries (DOM, undici, Bun, Deno) all fit.
+ */
+export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchResponse>;
+
+/**
+ * Error codes that fetch implementations put on the error or its `cause` when the connection failed
+ * or broke: Node's fetch reports the socket's or undici's code under `cause`, Bun its own names.
+ */
+const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ConnectionRefused: 'connection refused',
+  ECONNRESET: 'connection reset by the server',
+  ConnectionClosed: 'connection closed by the server',
+  EPIPE: 'connection closed while sending',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'socket closed before the response was complete',
+  UND_ERR_CLOSED: 'connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+};
+
+/**
+ * Sends with a WHATWG `fetch`: the transport of edge runtimes (Workers, Deno, Bun, browsers), and on
+ * Node the one that request interceptors such as msw see. Redirects are not followed, as with
+ * undici, so a key in the query string never travels to another host.
+ */
+export class FetchTransport implements Transport {
+  readonly #fetch: FetchFunction;
+
+  constructor(fetch: FetchFunction) {
+    this.#fetch = fetch;
+  }
+
+  async send(request: TransportRequest): Promise<TransportResponse> {
+    let response: FetchResponse;
+    try {
+      response = await this.#fetch(request.origin + request.path, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        signal: request.signal,
+        redirect: 'manual',
+      });
+    } catch (error) {
+      throw request.signal.aborted ? error : toConnectionError(error);
+    }
+    const headers = readHeaders(response.headers);
+    const body = await readBody(response, headers, request);
+    return { status: response.status, headers, body };
+  }
+
+  /** fetch keeps no pool of the SDK's own to release. */
+  async close(): Promise<void> {}
+}
+
+function readHeaders(source: FetchResponse['headers']): ResponseHeaders {
+  const headers: ResponseHeaders = {};
+  source.forEach((value, name) => {
+    const key = name.toLowerCase();
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : value;
+  });
+  return headers;
+}
+
+/** Reads the body chunk by chunk, so that an oversized one is cut off before it is all in memory. */
+async function readBody(response: FetchResponse, headers: ResponseHeaders, request: TransportRequest): Promise<string> {
+  const limit = request.maxResponseBytes;
+  const reader = response.body?.getReader();
+  if (Number(headers['content-length']) > limit) {
+    reader?.cancel().catch(ignore);
+    throw tooLarge(limit, response.status, headers);
+  }
+  if (!reader) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!value) continue;
+      size += value.byteLength;
+      if (size > limit) {
+        reader.cancel().catch(ignore);
+        throw tooLarge(limit, response.status, headers);
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch (error) {
+    if (error instanceof ClipResponseError || request.signal.aborted) throw error;
+    throw toConnectionError(error);
+  }
+  return text + decoder.decode();
+}
+
+function tooLarge(limit: number, status: number, headers: ResponseHeaders): ClipResponseError {
+  return new ClipResponseError(`response body exceeds maxResponseBytes (${limit} bytes)`, { status, headers });
+}
+
+/** Maps by code, never by class: fetch implementations throw plain `TypeError`s with differing causes. */
+function toConnectionError(error: unknown): ClipConnectionError {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  for (const candidate of [cause, error]) {
+    const code = knownCode(candidate);
+    if (code) return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: candidate });
+  }
+  const detail = messageOf(cause) ?? messageOf(error) ?? String(error);
+  return new ClipConnectionError(`request failed: ${detail}`, { cause: cause instanceof Error ? cause : error });
+}
+
+function knownCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(CONNECTION_ERROR_MESSAGES, code) ? code : undefined;
+}
+
+function messageOf(error: unknown): string | undefined {
+  return error instanceof Error && error.message ? error.message : undefined;
+}
+
+function ignore(): void {}
