@@ -140,14 +140,14 @@ export class ClipClient {
 
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
   async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
-    const payload = validate(embedImageRequestSchema, await readBlobs(asObject(request), IMAGE_FIELDS));
+    const payload = validate(embedImageRequestSchema(), await readBlobs(asObject(request), IMAGE_FIELDS));
     const expected = expectedEmbeddingCount(payload);
     return this.#send('/clip/embed_image', payload, (body) => checkEmbeddings(body, expected), options);
   }
 
   /** Embeds one text or a list of texts; resolves to one embedding per text, in order. */
   async embedText(request: EmbedTextRequest, options?: RequestOptions): Promise<EmbeddingResult> {
-    const payload = validate(embedTextRequestSchema, asObject(request));
+    const payload = validate(embedTextRequestSchema(), asObject(request));
     const expected = expectedEmbeddingCount(payload);
     return this.#send('/clip/embed_text', payload, (body) => checkEmbeddings(body, expected), options);
   }
@@ -159,7 +159,7 @@ export class ClipClient {
   compare(request: NamedPromptRequest, options?: RequestOptions): Promise<CompareResult<Record<string, number>>>;
   compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
-    const payload = validate(compareRequestSchema, await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
+    const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
     const expected = expectedSimilarityShape(payload);
     return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), options);
   }
