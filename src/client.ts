@@ -48,8 +48,12 @@ export interface ClipClientOptions {
    * Pass `null` to send no key even when the variable is set.
    */
   apiKey?: string | null;
-  /** Server URL. Default: `process.env.ROBOFLOW_CLIP_URL`, else `https://infer.roboflow.com`. */
-  baseUrl?: string;
+  /**
+   * Server URL. Default: `process.env.ROBOFLOW_CLIP_URL`, else `https://infer.roboflow.com`.
+   * A list of URLs (several self-hosted servers) spreads requests across them with undici's
+   * `BalancedPool`; they may differ only in scheme, host and port, not in path.
+   */
+  baseUrl?: string | readonly string[];
   /**
    * How the key is sent: `'query'` (`?api_key=`, as Roboflow's docs show), `'header'`
    * (`Authorization: Bearer`, servers 1.5.0 and newer) or `'body'` (`"api_key"`). Default: `'query'`.
@@ -92,7 +96,10 @@ const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 
 /** Client of the Roboflow CLIP routes: `embed_image`, `embed_text` and `compare`. */
 export class ClipClient {
+  /** The server URL; the first one when several were given. */
   readonly baseUrl: string;
+  /** Every server URL requests are spread across. */
+  readonly baseUrls: readonly string[];
   readonly #apiKey: string | undefined;
   readonly #bodyApiKey: string | undefined;
   readonly #secrets: string[];
@@ -118,8 +125,10 @@ export class ClipClient {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
 
-    const base = parseBaseUrl(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL));
+    const bases = parseBaseUrls(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL), options.dispatcher !== undefined);
+    const base = bases[0]!;
     this.baseUrl = base.href;
+    this.baseUrls = bases.map((url) => url.href);
     this.#origin = base.origin;
     const query = apiKey && keyTransport === 'query' ? `?api_key=${encodeURIComponent(apiKey)}` : '';
     const prefix = base.pathname.replace(/\/+$/, '');
@@ -135,7 +144,7 @@ export class ClipClient {
       ...lowerCaseKeys(options.headers),
       ...(apiKey && keyTransport === 'header' ? { authorization: `Bearer ${apiKey}` } : {}),
     };
-    this.#transport = new UndiciTransport(options.dispatcher);
+    this.#transport = new UndiciTransport(options.dispatcher, bases.map((url) => url.origin));
   }
 
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
@@ -337,6 +346,26 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Several servers must serve the same path: one pool spreads identical requests across their origins. */
+function parseBaseUrls(value: string | readonly string[], hasDispatcher: boolean): URL[] {
+  const invalid = (message: string) => new ClipValidationError([{ path: ['baseUrl'], message }], 'Invalid client options');
+  if (typeof value === 'string') return [parseBaseUrl(value)];
+  if (!Array.isArray(value) || value.length === 0) throw invalid('must be a URL or a non-empty list of URLs');
+  const urls = value.map((item) => parseBaseUrl(String(item)));
+  if (urls.length > 1) {
+    const prefix = pathPrefix(urls[0]!);
+    if (urls.some((url) => pathPrefix(url) !== prefix || url.search !== '')) {
+      throw invalid('several URLs must differ only in scheme, host and port (same path, no query)');
+    }
+    if (hasDispatcher) throw invalid('several URLs need the client\'s own pool; with a dispatcher, pass one URL');
+  }
+  return urls;
+}
+
+function pathPrefix(url: URL): string {
+  return url.pathname.replace(/\/+$/, '');
 }
 
 function parseBaseUrl(value: string): URL {
