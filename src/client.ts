@@ -1,6 +1,14 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
+  checkBatchInputs,
+  compareInBatches,
+  resolveBatchOptions,
+  runBatches,
+  type BatchInputs,
+  type BatchOptions,
+} from './batch.js';
+import {
   ClipAbortError,
   ClipApiError,
   ClipConnectionError,
@@ -12,7 +20,7 @@ import {
   redactCause,
   type ResponseHeaders,
 } from './errors.js';
-import { readBlobs } from './images.js';
+import { readBlobs, type ImageInput } from './images.js';
 import {
   checkEmbeddings,
   checkSimilarity,
@@ -29,6 +37,7 @@ import {
   embedTextRequestSchema,
   expectedEmbeddingCount,
   expectedSimilarityShape,
+  MAX_ITEMS_PER_REQUEST,
   type ClipVersion,
   type CompareRequest,
   type EmbedImageRequest,
@@ -93,6 +102,15 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_RETRIES = 2;
 const IMAGE_FIELDS = ['image'] as const;
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
+
+/** Options of a batch job: see `BatchOptions`; `clipVersion` applies to every request of the job. */
+export interface BatchJobOptions extends BatchOptions {
+  /** CLIP model for every request of the job. Default: the client's `clipVersion`. */
+  clipVersion?: ClipVersion;
+}
+
+const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
+const TEXT_BATCHES = { defaultBatchSize: 32, maxBatchSize: Number.POSITIVE_INFINITY };
 
 /** Client of the Roboflow CLIP routes: `embed_image`, `embed_text` and `compare`. */
 export class ClipClient {
@@ -171,6 +189,46 @@ export class ClipClient {
     const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
     const expected = expectedSimilarityShape(payload);
     return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), options);
+  }
+
+  /**
+   * Embeds any number of images, `batchSize` (at most 8) per request and `concurrency` requests at
+   * a time; resolves to one embedding per image, in input order. An async iterable (a stream of
+   * file reads, say) is read as the job goes. A failed request (after its retries) cancels the rest
+   * and rejects with `ClipBatchError`, which names the failed inputs.
+   */
+  async embedImages(images: BatchInputs<ImageInput>, options: BatchJobOptions = {}): Promise<number[][]> {
+    checkBatchInputs(images, 'images');
+    const job = resolveBatchOptions(options, IMAGE_BATCHES);
+    return runBatches(images, job, async (image, signal) => {
+      const result = await this.embedImage({ image, ...clipVersionField(options) }, batchRequestOptions(options, signal));
+      return result.embeddings;
+    });
+  }
+
+  /** Like `embedImages`, for texts: 32 per request by default, any number allowed. */
+  async embedTexts(texts: BatchInputs<string>, options: BatchJobOptions = {}): Promise<number[][]> {
+    checkBatchInputs(texts, 'texts');
+    const job = resolveBatchOptions(options, TEXT_BATCHES);
+    return runBatches(texts, job, async (text, signal) => {
+      const result = await this.embedText({ text, ...clipVersionField(options) }, batchRequestOptions(options, signal));
+      return result.embeddings;
+    });
+  }
+
+  /**
+   * Like `compare`, for any number of prompts (a list or a name map): sent `batchSize` (at most 8)
+   * prompts per request, `concurrency` requests at a time, merged back in prompt order (a name map
+   * keeps its key order). Failures reject like `embedImages`.
+   */
+  compareMany(request: NamedPromptRequest, options?: BatchOptions): Promise<{ similarity: Record<string, number> }>;
+  compareMany(request: CompareRequest, options?: BatchOptions): Promise<{ similarity: number[] }>;
+  async compareMany(request: CompareRequest, options: BatchOptions = {}): Promise<{ similarity: number[] | Record<string, number> }> {
+    const job = resolveBatchOptions(options, IMAGE_BATCHES);
+    return compareInBatches(asObject(request), job, async (part, signal) => {
+      const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal));
+      return similarity;
+    });
   }
 
   /** Releases the client's own connection pool; a dispatcher passed in options is left open. */
@@ -366,6 +424,15 @@ function parseBaseUrls(value: string | readonly string[], hasDispatcher: boolean
 
 function pathPrefix(url: URL): string {
   return url.pathname.replace(/\/+$/, '');
+}
+
+/** Per-request options of a batch job's requests. */
+function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined): RequestOptions {
+  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries };
+}
+
+function clipVersionField(options: BatchJobOptions): { clip_version_id?: ClipVersion } {
+  return options.clipVersion === undefined ? {} : { clip_version_id: options.clipVersion };
 }
 
 function parseBaseUrl(value: string): URL {

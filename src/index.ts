@@ -1,5 +1,6 @@
 export { ClipClient } from './client.js';
-export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './client.js';
+export type { ApiKeyTransport, BatchJobOptions, ClipClientOptions, RequestOptions } from './client.js';
+export type { BatchInputs, BatchOptions, BatchProgress } from './batch.js';
 export {
   ClipError,
   ClipValidationError,
@@ -8,6 +9,7 @@ export {
   ClipTimeoutError,
   ClipAbortError,
   ClipResponseError,
+  ClipBatchError,
 } from './errors.js';
 export type { ValidationIssue, ResponseHeaders } from './errors.js';
 export { imageFromFile } from './images.js';
