@@ -33,7 +33,7 @@ if (!env.ROBOFLOW_API_KEY) {
   console.log(`Running the examples against ${env.ROBOFLOW_CLIP_URL || 'https://infer.roboflow.com'}.\n`);
 }
 
-const examples = ['embed-image', 'embed-images', 'embed-text', 'embed-texts', 'compare-text-image', 'compare-image-text'];
+const examples = ['embed-image', 'embed-images', 'embed-library', 'embed-text', 'embed-texts', 'compare-text-image', 'compare-image-text'];
 let failed = 0;
 for (const name of examples) {
   // Asynchronous, so that the mock server in this process keeps answering.
