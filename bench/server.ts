@@ -61,18 +61,6 @@ function answer(config: BenchServerConfig, req: IncomingMessage, raw: Buffer): {
   return { status: 200, headers: { 'content-type': 'application/json', 'x-model-id': 'clip/ViT-B-16' }, body: fixedBody(inputCount(raw)) };
 }
 
-/**
- * Calls `send` at `time` (performance.now() clock) to within a fraction of a millisecond. A plain
- * setTimeout rounds to the event loop's millisecond clock, so answers to requests that arrived up
- * to a millisecond apart leave together, which keeps a client's lanes in lock-step: no server does that.
- */
-function sendAt(time: number, send: () => void): void {
-  const wait = time - performance.now();
-  if (wait > 2) setTimeout(() => sendAt(time, send), wait - 2);
-  else if (wait > 0) setImmediate(() => sendAt(time, send));
-  else send();
-}
-
 function handler(config: BenchServerConfig) {
   let busyUntil = 0;
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -84,7 +72,7 @@ function handler(config: BenchServerConfig) {
       if (config.latencyMs <= 0) return send();
       const now = performance.now();
       busyUntil = config.serial ? Math.max(busyUntil, now) + config.latencyMs : now + config.latencyMs;
-      sendAt(busyUntil, send);
+      setTimeout(send, busyUntil - now);
     });
   };
 }
