@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ClipApiError, ClipBatchError, ClipClient, ClipValidationError, type BatchProgress } from '../src/index.js';
 import { startMockServer, type RecordedRequest } from '../src/testing/index.js';
@@ -113,6 +114,28 @@ describe('a failed request in a batch job', () => {
     // Only the four batches started before the failure may have reached the server.
     const sentValues = stub.requests.flatMap((r) => (JSON.parse(r.rawBody) as { image: { value: string }[] }).image.map((i) => i.value));
     expect(sentValues.every((value) => list.indexOf(value) < 32)).toBe(true);
+  });
+});
+
+describe('the key in a batch job', () => {
+  it('never appears in ClipBatchError, even when the failed answer echoes the request body', async () => {
+    const key = 'rf_batch_canary_key_123';
+    // Like FastAPI's 422: the request body, api_key included, comes back as `input`.
+    const echo = await startStub((req, res) =>
+      res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: [{ msg: 'bad', input: JSON.parse(req.rawBody) }] })),
+    );
+    const keyed = new ClipClient({ baseUrl: echo.url, apiKey: key, apiKeyTransport: 'body', maxRetries: 0 });
+    try {
+      const error = (await keyed.embedTexts(texts(5)).catch((e: unknown) => e)) as ClipBatchError;
+      expect(error).toBeInstanceOf(ClipBatchError);
+      expect(echo.requests[0]!.rawBody).toContain(key);
+      for (const shown of [error.message, error.stack ?? '', String(error), JSON.stringify(error), inspect(error, { depth: 10 })]) {
+        expect(shown).not.toContain(key);
+      }
+    } finally {
+      await keyed.close();
+      await echo.close();
+    }
   });
 });
 
