@@ -180,6 +180,11 @@ export async function runBatches<T, R>(
   const job = new AbortController();
   let failure: Failure | undefined;
   let done = 0;
+  let reportedTotal: number | undefined;
+  const report = () => {
+    reportedTotal = reader.total;
+    onProgress?.({ done, total: reportedTotal });
+  };
 
   const stop = (reason: Failure) => {
     if (failure) return;
@@ -207,7 +212,7 @@ export async function runBatches<T, R>(
       for (let i = 0; i < values.length; i++) results[batch.start + i] = values[i]!;
       done += batch.items.length;
       try {
-        onProgress?.({ done, total: reader.total });
+        report();
       } catch (error) {
         return stop({ kind: 'caller', error });
       }
@@ -221,7 +226,11 @@ export async function runBatches<T, R>(
     await reader.close();
   }
   const stopped = failure as Failure | undefined;
-  if (stopped === undefined) return results;
+  if (stopped === undefined) {
+    // An iterable that ended right after a full batch is known to have ended only after the last report.
+    if (done > 0 && reportedTotal === undefined) report();
+    return results;
+  }
   if (stopped.kind === 'aborted') throw new ClipAbortError('Batch job was aborted', { cause: signal?.reason });
   if (stopped.kind === 'caller') throw stopped.error;
   throw new ClipBatchError({ start: stopped.start, end: stopped.end, completed: done, cause: stopped.error });

@@ -107,6 +107,19 @@ describe('runBatches', () => {
     ]);
   });
 
+  it('reports the total once more at the end when an iterable ended right after a full batch', async () => {
+    const progress: BatchProgress[] = [];
+    async function* source() {
+      yield* range(8);
+    }
+    await runBatches(source(), job({ batchSize: 4, concurrency: 1, onProgress: (p) => progress.push(p) }), async (items) => items);
+    expect(progress).toEqual([
+      { done: 4, total: undefined },
+      { done: 8, total: undefined },
+      { done: 8, total: 8 },
+    ]);
+  });
+
   it('on a failed request starts no new batch, aborts those in flight, and rejects with ClipBatchError naming the failed inputs', async () => {
     const started: number[] = [];
     let aborted = 0;
