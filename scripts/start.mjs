@@ -36,6 +36,7 @@ if (!env.ROBOFLOW_API_KEY) {
 const examples = [
   'embed-image',
   'embed-images',
+  'embed-library',
   'embed-text',
   'embed-texts',
   'compare-text-image',

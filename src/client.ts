@@ -1,6 +1,14 @@
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import {
+  checkBatchInputs,
+  compareInBatches,
+  resolveBatchOptions,
+  runBatches,
+  type BatchInputs,
+  type BatchOptions,
+} from './batch.js';
+import {
   LabelEmbeddingCache,
   parseClassifyRequest,
   rankLabels,
@@ -49,6 +57,7 @@ import {
   embedTextRequestSchema,
   expectedEmbeddingCount,
   expectedSimilarityShape,
+  MAX_ITEMS_PER_REQUEST,
   type CompareRequest,
   type EmbedImageRequest,
   type EmbedTextRequest,
@@ -69,8 +78,12 @@ export interface ClipClientOptions {
    * Pass `null` to send no key even when the variable is set.
    */
   apiKey?: string | null;
-  /** Server URL. Default: `process.env.ROBOFLOW_CLIP_URL`, else `https://infer.roboflow.com`. */
-  baseUrl?: string;
+  /**
+   * Server URL. Default: `process.env.ROBOFLOW_CLIP_URL`, else `https://infer.roboflow.com`.
+   * A list of URLs (several self-hosted servers) spreads requests across them with undici's
+   * `BalancedPool`; they may differ only in scheme, host and port, not in path.
+   */
+  baseUrl?: string | readonly string[];
   /**
    * How the key is sent: `'query'` (`?api_key=`, as Roboflow's docs show), `'header'`
    * (`Authorization: Bearer`, servers 1.5.0 and newer) or `'body'` (`"api_key"`). Default: `'query'`.
@@ -135,9 +148,21 @@ const MAX_TIMER_MS = 2_147_483_647;
 const IMAGE_FIELDS = ['image'] as const;
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 
+/** Options of a batch job: see `BatchOptions`; `clipVersion` applies to every request of the job. */
+export interface BatchJobOptions extends BatchOptions {
+  /** CLIP model for every request of the job. Default: the client's `clipVersion`. */
+  clipVersion?: ClipVersion;
+}
+
+const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
+const TEXT_BATCHES = { defaultBatchSize: 32, maxBatchSize: Number.POSITIVE_INFINITY };
+
 /** Client of the Roboflow CLIP routes: `embed_image`, `embed_text` and `compare`. */
 export class ClipClient {
+  /** The server URL; the first one when several were given. */
   readonly baseUrl: string;
+  /** Every server URL requests are spread across. */
+  readonly baseUrls: readonly string[];
   readonly #apiKey: string | undefined;
   readonly #bodyApiKey: string | undefined;
   readonly #secrets: string[];
@@ -179,9 +204,11 @@ export class ClipClient {
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#logger = options.logger;
 
-    const base = parseBaseUrl(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL));
+    const bases = parseBaseUrls(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL), options.dispatcher !== undefined);
+    const base = bases[0]!;
     if (apiKey) warnPlainHttpKey(base, this.#logger);
     this.baseUrl = base.href;
+    this.baseUrls = bases.map((url) => url.href);
     this.#origin = base.origin;
     const query = apiKey && keyTransport === 'query' ? `?api_key=${encodeURIComponent(apiKey)}` : '';
     const prefix = base.pathname.replace(/\/+$/, '');
@@ -197,7 +224,7 @@ export class ClipClient {
       ...lowerCaseKeys(options.headers),
       ...(apiKey && keyTransport === 'header' ? { authorization: `Bearer ${apiKey}` } : {}),
     };
-    this.#transport = createTransport(options);
+    this.#transport = createTransport(options, bases.map((url) => url.origin));
     this.#labelEmbeddings = new LabelEmbeddingCache(options.labelCacheSize);
   }
 
@@ -208,14 +235,14 @@ export class ClipClient {
 
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
   async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
-    const payload = validate(embedImageRequestSchema, await readBlobs(asObject(request), IMAGE_FIELDS));
+    const payload = validate(embedImageRequestSchema(), await readBlobs(asObject(request), IMAGE_FIELDS));
     const expected = expectedEmbeddingCount(payload);
     return this.#send('/clip/embed_image', payload, (body) => checkEmbeddings(body, expected), options);
   }
 
   /** Embeds one text or a list of texts; resolves to one embedding per text, in order. */
   async embedText(request: EmbedTextRequest, options?: RequestOptions): Promise<EmbeddingResult> {
-    const payload = validate(embedTextRequestSchema, asObject(request));
+    const payload = validate(embedTextRequestSchema(), asObject(request));
     const expected = expectedEmbeddingCount(payload);
     return this.#send('/clip/embed_text', payload, (body) => checkEmbeddings(body, expected), options);
   }
@@ -227,7 +254,7 @@ export class ClipClient {
   compare(request: NamedPromptRequest, options?: RequestOptions): Promise<CompareResult<Record<string, number>>>;
   compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
-    const payload = validate(compareRequestSchema, await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
+    const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
     const expected = expectedSimilarityShape(payload);
     return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), options);
   }
@@ -269,6 +296,46 @@ export class ClipClient {
     const { embeddings } = await this.embedImage({ image }, options);
     checkQueryDimension(index, embeddings[0]!);
     return index.search(embeddings[0]!, k);
+  }
+
+  /**
+   * Embeds any number of images, `batchSize` (at most 8) per request and `concurrency` requests at
+   * a time; resolves to one embedding per image, in input order. An async iterable (a stream of
+   * file reads, say) is read as the job goes. A failed request (after its retries) cancels the rest
+   * and rejects with `ClipBatchError`, which names the failed inputs.
+   */
+  async embedImages(images: BatchInputs<ImageInput>, options: BatchJobOptions = {}): Promise<number[][]> {
+    checkBatchInputs(images, 'images');
+    const job = resolveBatchOptions(options, IMAGE_BATCHES);
+    return runBatches(images, job, async (image, signal) => {
+      const result = await this.embedImage({ image, ...clipVersionField(options) }, batchRequestOptions(options, signal));
+      return result.embeddings;
+    });
+  }
+
+  /** Like `embedImages`, for texts: 32 per request by default, any number allowed. */
+  async embedTexts(texts: BatchInputs<string>, options: BatchJobOptions = {}): Promise<number[][]> {
+    checkBatchInputs(texts, 'texts');
+    const job = resolveBatchOptions(options, TEXT_BATCHES);
+    return runBatches(texts, job, async (text, signal) => {
+      const result = await this.embedText({ text, ...clipVersionField(options) }, batchRequestOptions(options, signal));
+      return result.embeddings;
+    });
+  }
+
+  /**
+   * Like `compare`, for any number of prompts (a list or a name map): sent `batchSize` (at most 8)
+   * prompts per request, `concurrency` requests at a time, merged back in prompt order (a name map
+   * keeps its key order). Failures reject like `embedImages`.
+   */
+  compareMany(request: NamedPromptRequest, options?: BatchOptions): Promise<{ similarity: Record<string, number> }>;
+  compareMany(request: CompareRequest, options?: BatchOptions): Promise<{ similarity: number[] }>;
+  async compareMany(request: CompareRequest, options: BatchOptions = {}): Promise<{ similarity: number[] | Record<string, number> }> {
+    const job = resolveBatchOptions(options, IMAGE_BATCHES);
+    return compareInBatches(asObject(request), job, async (part, signal) => {
+      const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal));
+      return similarity;
+    });
   }
 
   /** Releases the client's own connection pool; a dispatcher passed in options is left open. */
@@ -503,6 +570,35 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, Math.min(ms, MAX_TIMER_MS));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Several servers must serve the same path: one pool spreads identical requests across their origins. */
+function parseBaseUrls(value: string | readonly string[], hasDispatcher: boolean): URL[] {
+  const invalid = (message: string) => new ClipValidationError([{ path: ['baseUrl'], message }], 'Invalid client options');
+  if (typeof value === 'string') return [parseBaseUrl(value)];
+  if (!Array.isArray(value) || value.length === 0) throw invalid('must be a URL or a non-empty list of URLs');
+  const urls = value.map((item) => parseBaseUrl(String(item)));
+  if (urls.length > 1) {
+    const prefix = pathPrefix(urls[0]!);
+    if (urls.some((url) => pathPrefix(url) !== prefix || url.search !== '')) {
+      throw invalid('several URLs must differ only in scheme, host and port (same path, no query)');
+    }
+    if (hasDispatcher) throw invalid('several URLs need the client\'s own pool; with a dispatcher, pass one URL');
+  }
+  return urls;
+}
+
+function pathPrefix(url: URL): string {
+  return url.pathname.replace(/\/+$/, '');
+}
+
+/** Per-request options of a batch job's requests. */
+function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined): RequestOptions {
+  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries };
+}
+
+function clipVersionField(options: BatchJobOptions): { clip_version_id?: ClipVersion } {
+  return options.clipVersion === undefined ? {} : { clip_version_id: options.clipVersion };
 }
 
 function parseBaseUrl(value: string): URL {

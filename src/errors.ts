@@ -110,6 +110,29 @@ export class ClipAbortError extends ClipError {
   }
 }
 
+/**
+ * A batch job stopped because one of its requests failed (after that request's retries); the
+ * requests still running were cancelled. `cause` is the request's own error.
+ */
+export class ClipBatchError extends ClipError {
+  override name = 'ClipBatchError';
+  /** Index of the first input of the failed request. */
+  readonly start: number;
+  /** Index one past the last input of the failed request. */
+  readonly end: number;
+  /** How many inputs had their results when the job stopped. */
+  readonly completed: number;
+
+  constructor(init: { start: number; end: number; completed: number; cause: unknown }) {
+    const inputs = init.end - init.start === 1 ? `Input ${init.start}` : `Inputs ${init.start}-${init.end - 1}`;
+    const reason = init.cause instanceof Error ? init.cause.message : String(init.cause);
+    super(`${inputs} failed, the rest of the job was cancelled (${init.completed} done): ${reason}`, { cause: init.cause });
+    this.start = init.start;
+    this.end = init.end;
+    this.completed = init.completed;
+  }
+}
+
 function attemptsSuffix(attempts: number | undefined): string {
   return attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
 }

@@ -1,5 +1,6 @@
 export { ClipClient } from './client.js';
-export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './client.js';
+export type { ApiKeyTransport, BatchJobOptions, ClipClientOptions, RequestOptions } from './client.js';
+export type { BatchInputs, BatchOptions, BatchProgress } from './batch.js';
 export type { FetchFunction, FetchInit, FetchResponse } from './transport/fetch.js';
 export {
   ClipError,
@@ -9,6 +10,7 @@ export {
   ClipTimeoutError,
   ClipAbortError,
   ClipResponseError,
+  ClipBatchError,
 } from './errors.js';
 export type { ValidationIssue, ResponseHeaders } from './errors.js';
 export { imageFromFile } from './images.js';

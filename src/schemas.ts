@@ -5,8 +5,17 @@ import { isPlainObject, toWireImage, type ImageInput, type WireImage } from './i
 /** Most images per `embed_image` request and prompts per `compare` request; the server fails with 500 beyond. */
 export const MAX_ITEMS_PER_REQUEST = 8;
 
+/**
+ * Returns `build()`, run on the first call only. Building zod schemas costs milliseconds, which
+ * would otherwise be spent by every process that imports the package, whether it validates or not.
+ */
+function lazy<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
 /** One image, or a list of 1 to 8, in any accepted form, to wire images. */
-const imageField = z.unknown().transform((input, ctx) => {
+const imageField = lazy(() => z.unknown().transform((input, ctx) => {
   if (input === undefined) return required(ctx);
   if (!Array.isArray(input)) return toWireImageOrIssue(input, [], ctx);
   if (input.length < 1 || input.length > MAX_ITEMS_PER_REQUEST) {
@@ -14,7 +23,7 @@ const imageField = z.unknown().transform((input, ctx) => {
     return z.NEVER;
   }
   return input.map((item, i) => toWireImageOrIssue(item, [i], ctx));
-});
+}));
 
 function toWireImageOrIssue(input: unknown, path: (string | number)[], ctx: Ctx): WireImage {
   const result = toWireImage(input);
@@ -26,7 +35,7 @@ function toWireImageOrIssue(input: unknown, path: (string | number)[], ctx: Ctx)
 }
 
 /** One text, or a non-empty list of them; each a non-empty string. */
-const textField = z.unknown().transform((input, ctx) => {
+const textField = lazy(() => z.unknown().transform((input, ctx) => {
   if (input === undefined) return required(ctx);
   if (!Array.isArray(input)) return checkText(input, [], ctx);
   if (input.length === 0) {
@@ -35,7 +44,7 @@ const textField = z.unknown().transform((input, ctx) => {
   }
   input.forEach((item, i) => checkText(item, [i], ctx));
   return input as string[];
-});
+}));
 
 function checkText(input: unknown, path: (string | number)[], ctx: Ctx): string {
   if (typeof input === 'string' && input.length > 0) return input;
@@ -58,7 +67,7 @@ function describeType(value: unknown): string {
 const countMessage = (what: string) => `${what} per request: between 1 and ${MAX_ITEMS_PER_REQUEST}`;
 
 /** Fields every route accepts besides its own (the key itself travels through the client's `apiKey`). */
-const commonFields = {
+const commonFields = lazy(() => ({
   clip_version_id: z.enum(CLIP_VERSIONS, { error: `clip_version_id must be one of ${CLIP_VERSIONS.join(', ')}` }).optional(),
   id: z.string().optional(),
   usage_billable: z.boolean().optional(),
@@ -66,57 +75,63 @@ const commonFields = {
   source: z.string().optional(),
   source_info: z.string().optional(),
   disable_model_monitoring: z.boolean().optional(),
-};
+}));
 
 const strict = { error: (issue: { code?: string; keys?: string[] }) =>
   issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys?.join(', ')}` : undefined };
 
-export const embedImageRequestSchema = z.strictObject(
-  {
-    image: imageField,
-    ...commonFields,
-  },
-  strict,
+export const embedImageRequestSchema = lazy(() =>
+  z.strictObject(
+    {
+      image: imageField(),
+      ...commonFields(),
+    },
+    strict,
+  ),
 );
 
-export const embedTextRequestSchema = z.strictObject(
-  {
-    text: textField,
-    ...commonFields,
-  },
-  strict,
+export const embedTextRequestSchema = lazy(() =>
+  z.strictObject(
+    {
+      text: textField(),
+      ...commonFields(),
+    },
+    strict,
+  ),
 );
 
-const inputType = z.enum(['image', 'text'], { error: 'must be "image" or "text"' });
+const inputType = lazy(() => z.enum(['image', 'text'], { error: 'must be "image" or "text"' }));
 
-const compareFields = z.strictObject(
-  {
-    subject: z.unknown().optional(),
-    subject_type: inputType.optional(),
-    prompt: z.unknown().optional(),
-    prompt_type: inputType.optional(),
-    ...commonFields,
-  },
-  strict,
+const compareFields = lazy(() =>
+  z.strictObject(
+    {
+      subject: z.unknown().optional(),
+      subject_type: inputType().optional(),
+      prompt: z.unknown().optional(),
+      prompt_type: inputType().optional(),
+      ...commonFields(),
+    },
+    strict,
+  ),
 );
 
 /**
  * How subject and prompt are read depends on their declared types, so they are checked after the
  * other fields; every problem is reported at once, even when another field is also wrong.
  */
-export const compareRequestSchema = z.unknown().transform((input, ctx) => {
-  const fields = compareFields.safeParse(input);
+export const compareRequestSchema = lazy(() => z.unknown().transform((input, ctx) => {
+  const fields = compareFields().safeParse(input);
   if (!fields.success) {
     for (const issue of fields.error.issues) ctx.addIssue({ code: 'custom', path: issue.path as PropertyKey[], message: issue.message });
   }
   if (!isPlainObject(input)) return z.NEVER;
-  const subjectType = inputType.safeParse(input.subject_type ?? 'image');
-  const promptType = inputType.safeParse(input.prompt_type ?? 'text');
+  const subjectType = inputType().safeParse(input.subject_type ?? 'image');
+  const promptType = inputType().safeParse(input.prompt_type ?? 'text');
   const subject = subjectType.success ? parseItem(input.subject, subjectType.data, ['subject'], ctx) : input.subject;
   const prompt = promptType.success ? parsePrompt(input.prompt, promptType.data, ctx) : input.prompt;
   if (!fields.success) return z.NEVER;
   return { ...fields.data, subject, prompt };
-});
+}));
 
 type Ctx = z.core.$RefinementCtx<unknown>;
 

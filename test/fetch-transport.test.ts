@@ -159,7 +159,7 @@ describe('fetch transport over a real socket', () => {
 
   it('refuses a dispatcher in the edge build, which has no undici', () => {
     const dispatcher = new Agent();
-    expect(() => createEdgeTransport({ dispatcher })).toThrow(/needs the Node build/);
+    expect(() => createEdgeTransport({ dispatcher }, [])).toThrow(/needs the Node build/);
     return dispatcher.close();
   });
 });
@@ -209,7 +209,7 @@ describe('msw setupServer with the fetch transport', () => {
   let baseUrl: string;
   const server = setupServer();
   // Made before msw patches fetch: it must still go through msw.
-  const edgeTransport = createEdgeTransport({});
+  const edgeTransport = createEdgeTransport({}, []);
   beforeAll(async () => {
     baseUrl = `http://127.0.0.1:${await refusedPort()}`;
     server.use(...clipHandlers({ baseUrl, apiKey: KEY }));

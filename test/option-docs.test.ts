@@ -34,6 +34,8 @@ describe('option documentation', () => {
   it('finds the option interfaces of every entry point', () => {
     expect([...options.keys()].sort()).toEqual([
       'BackoffOptions',
+      'BatchJobOptions',
+      'BatchOptions',
       'ClassifyOptions',
       'ClipClientOptions',
       'ClipHandlersOptions',

@@ -7,9 +7,9 @@ import type { Transport } from './types.js';
  * The edge build's choice (Workers, Deno, Bun, browsers): always fetch. The global is looked up at
  * each call, not at construction, so that a fetch patched later (msw, a polyfill) is the one used.
  */
-export function createTransport(options: TransportOptions): Transport {
+export function createTransport(options: TransportOptions, origins: readonly string[]): Transport {
   if (options.dispatcher !== undefined) {
     throw new ClipValidationError([{ path: ['dispatcher'], message: 'a dispatcher needs the Node build of roboflow-clip; this build sends with fetch' }], 'Invalid client options');
   }
-  return new FetchTransport(options.fetch ?? ((url, init) => globalThis.fetch(url, init)));
+  return new FetchTransport(options.fetch ?? ((url, init) => globalThis.fetch(url, init)), origins);
 }

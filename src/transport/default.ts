@@ -14,10 +14,10 @@ export interface TransportOptions {
  * The Node build's choice: undici unless a `fetch` is given. The edge build replaces this module with
  * `default.edge.ts`, so that it never loads undici.
  */
-export function createTransport(options: TransportOptions): Transport {
-  if (options.fetch === undefined) return new UndiciTransport(options.dispatcher);
+export function createTransport(options: TransportOptions, origins: readonly string[]): Transport {
+  if (options.fetch === undefined) return new UndiciTransport(options.dispatcher, origins);
   if (options.dispatcher !== undefined) {
     throw new ClipValidationError([{ path: ['dispatcher'], message: 'give either fetch or dispatcher: a dispatcher is for the undici transport' }], 'Invalid client options');
   }
-  return new FetchTransport(options.fetch);
+  return new FetchTransport(options.fetch, origins);
 }

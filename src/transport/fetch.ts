@@ -51,19 +51,24 @@ const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
 /**
  * Sends with a WHATWG `fetch`: the transport of edge runtimes (Workers, Deno, Bun, browsers), and on
  * Node the one that request interceptors such as msw see. Redirects are not followed, as with
- * undici, so a key in the query string never travels to another host.
+ * undici, so a key in the query string never travels to another host. With several servers,
+ * requests take turns (round robin); fetch offers no pool to balance on load.
  */
 export class FetchTransport implements Transport {
   readonly #fetch: FetchFunction;
+  readonly #origins: readonly string[];
+  #turn = 0;
 
-  constructor(fetch: FetchFunction) {
+  constructor(fetch: FetchFunction, origins: readonly string[] = []) {
     this.#fetch = fetch;
+    this.#origins = origins;
   }
 
   async send(request: TransportRequest): Promise<TransportResponse> {
+    const origin = this.#origins.length > 1 ? this.#origins[this.#turn++ % this.#origins.length]! : request.origin;
     let response: FetchResponse;
     try {
-      response = await this.#fetch(request.origin + request.path, {
+      response = await this.#fetch(origin + request.path, {
         method: 'POST',
         headers: request.headers,
         body: request.body,

@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, BalancedPool, type Dispatcher } from 'undici';
 import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 
@@ -21,33 +21,36 @@ const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body shorter than its Content-Length',
 };
 
-/** The default transport on Node: undici's dispatcher API on a keep-alive pool. */
+const KEEP_ALIVE_TIMEOUT_MS = 4_000;
+
+/**
+ * The default transport on Node: undici's `dispatch()` on a keep-alive pool. The response is
+ * collected by a small handler instead of `request()`'s body stream, which saves a Readable and an
+ * AsyncResource per request. Several origins share a `BalancedPool` (round robin, weighted away from
+ * failing servers); then the pool, not `TransportRequest.origin`, picks the server.
+ */
 export class UndiciTransport implements Transport {
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
 
-  constructor(dispatcher?: Dispatcher) {
+  constructor(dispatcher?: Dispatcher, origins: readonly string[] = []) {
     this.#ownsDispatcher = dispatcher === undefined;
-    this.#dispatcher = dispatcher ?? new Agent({ keepAliveTimeout: 4_000 });
+    this.#dispatcher =
+      dispatcher ??
+      (origins.length > 1
+        ? new BalancedPool([...origins], { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS })
+        : new Agent({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }));
   }
 
-  async send(request: TransportRequest): Promise<TransportResponse> {
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.#dispatcher.request({
-        origin: request.origin,
-        path: request.path,
-        method: 'POST',
-        headers: request.headers,
-        body: request.body,
-        signal: request.signal,
-      });
-    } catch (error) {
-      throw toConnectionError(error, true);
-    }
-    const headers = flattenHeaders(response.headers);
-    const body = await readBody(response.body, headers, request.maxResponseBytes, response.statusCode);
-    return { status: response.statusCode, headers, body };
+  send(request: TransportRequest): Promise<TransportResponse> {
+    return new Promise((resolve, reject) => {
+      const handler = new CollectingHandler(request, resolve, reject);
+      if (handler.settled) return;
+      this.#dispatcher.dispatch(
+        { origin: request.origin, path: request.path, method: 'POST', headers: request.headers, body: request.body },
+        handler,
+      );
+    });
   }
 
   async close(): Promise<void> {
@@ -55,37 +58,77 @@ export class UndiciTransport implements Transport {
   }
 }
 
-async function readBody(
-  body: Dispatcher.ResponseData['body'],
-  headers: ResponseHeaders,
-  limit: number,
-  status: number,
-): Promise<string> {
-  const declared = Number(headers['content-length']);
-  if (declared > limit) {
-    body.destroy();
-    throw tooLarge(limit, status, headers);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy();
-        throw tooLarge(limit, status, headers);
-      }
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    if (error instanceof ClipResponseError) throw error;
-    throw toConnectionError(error, false);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-}
+/** Collects one response into a string, enforcing `maxResponseBytes` and the request's signal. */
+class CollectingHandler implements Dispatcher.DispatchHandler {
+  settled = false;
+  readonly #limit: number;
+  readonly #signal: AbortSignal;
+  readonly #resolve: (response: TransportResponse) => void;
+  readonly #reject: (error: unknown) => void;
+  #controller: Dispatcher.DispatchController | undefined;
+  #status = 0;
+  #headers: ResponseHeaders = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
 
-function tooLarge(limit: number, status: number, headers: ResponseHeaders): ClipResponseError {
-  return new ClipResponseError(`response body exceeds maxResponseBytes (${limit} bytes)`, { status, headers });
+  constructor(request: TransportRequest, resolve: (response: TransportResponse) => void, reject: (error: unknown) => void) {
+    this.#limit = request.maxResponseBytes;
+    this.#signal = request.signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (this.#signal.aborted) this.#fail(this.#signal.reason);
+    else this.#signal.addEventListener('abort', this.#onAbort);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.settled) controller.abort(this.#signal.reason);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return;
+    this.#status = statusCode;
+    this.#headers = flattenHeaders(headers);
+    if (Number(this.#headers['content-length']) > this.#limit) controller.abort(this.#tooLarge());
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#size += chunk.length;
+    if (this.#size > this.#limit) return controller.abort(this.#tooLarge());
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    const chunks = this.#chunks;
+    const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.#size).toString('utf8');
+    this.#resolve({ status: this.#status, headers: this.#headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#fail(error instanceof ClipResponseError ? error : toConnectionError(error, this.#status === 0));
+  }
+
+  readonly #onAbort = () => {
+    this.#fail(this.#signal.reason);
+    this.#controller?.abort(this.#signal.reason);
+  };
+
+  #fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#reject(error);
+  }
+
+  #tooLarge(): ClipResponseError {
+    return new ClipResponseError(`response body exceeds maxResponseBytes (${this.#limit} bytes)`, {
+      status: this.#status,
+      headers: this.#headers,
+    });
+  }
 }
 
 function flattenHeaders(raw: Record<string, string | string[] | undefined>): ResponseHeaders {

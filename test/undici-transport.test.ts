@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClipConnectionError, ClipResponseError } from '../src/errors.js';
+import { UndiciTransport } from '../src/transport/undici.js';
+import type { TransportRequest } from '../src/transport/types.js';
+import { startStub, type StubServer } from './helpers/http.js';
+
+let stub: StubServer;
+const transport = new UndiciTransport();
+
+beforeAll(async () => {
+  stub = await startStub((req, res) => {
+    if (req.url === '/declared') return res.writeHead(200, { 'content-length': '2000' }).end('x'.repeat(2000));
+    if (req.url === '/streamed') {
+      res.writeHead(200);
+      res.write('x'.repeat(600));
+      setTimeout(() => res.end('y'.repeat(600)), 5);
+      return;
+    }
+    if (req.url === '/hang') return;
+    if (req.url === '/reset') return res.socket?.destroy();
+    res.writeHead(201, { 'X-Model-Id': 'clip/RN50', 'set-cookie': ['a=1', 'b=2'] });
+    res.write('{"echo":');
+    setTimeout(() => res.end(`${JSON.stringify(req.rawBody)}}`), 5);
+  });
+});
+afterAll(async () => {
+  await transport.close();
+  await stub.close();
+});
+
+function request(path: string, init: Partial<TransportRequest> = {}): TransportRequest {
+  return { origin: stub.url, path, headers: { 'content-type': 'application/json' }, body: '{"a":"é"}', signal: new AbortController().signal, maxResponseBytes: Infinity, ...init };
+}
+
+describe('UndiciTransport', () => {
+  it('returns the status, lower-case headers (repeated ones joined) and the whole body as text', async () => {
+    const response = await transport.send(request('/echo'));
+    expect(response.status).toBe(201);
+    expect(response.headers['x-model-id']).toBe('clip/RN50');
+    expect(response.headers['set-cookie']).toBe('a=1, b=2');
+    expect(JSON.parse(response.body)).toEqual({ echo: '{"a":"é"}' });
+  });
+
+  it('refuses a body whose Content-Length exceeds maxResponseBytes with ClipResponseError', async () => {
+    await expect(transport.send(request('/declared', { maxResponseBytes: 1000 }))).rejects.toThrow(ClipResponseError);
+  });
+
+  it('refuses a streamed body once it grows past maxResponseBytes with ClipResponseError', async () => {
+    await expect(transport.send(request('/streamed', { maxResponseBytes: 1000 }))).rejects.toThrow(/exceeds maxResponseBytes/);
+    expect((await transport.send(request('/streamed', { maxResponseBytes: 1200 }))).body).toHaveLength(1200);
+  });
+
+  it("rejects with the signal's reason when it fires while waiting for the answer", async () => {
+    const controller = new AbortController();
+    const sent = transport.send(request('/hang', { signal: controller.signal }));
+    setTimeout(() => controller.abort(new Error('stop now')), 20);
+    await expect(sent).rejects.toThrow('stop now');
+  });
+
+  it('sends nothing when the signal has already fired', async () => {
+    const before = stub.requests.length;
+    await expect(transport.send(request('/echo', { signal: AbortSignal.abort(new Error('too late')) }))).rejects.toThrow('too late');
+    expect(stub.requests.length).toBe(before);
+  });
+
+  it('maps a connection the server closes to ClipConnectionError', async () => {
+    await expect(transport.send(request('/reset'))).rejects.toBeInstanceOf(ClipConnectionError);
+  });
+});
