@@ -28,6 +28,14 @@ describe('baseUrl as a list', () => {
     }
   });
 
+  it('with the fetch transport, requests take turns across the servers', async () => {
+    const clip = new ClipClient({ baseUrl: mocks.map((m) => m.url), apiKey: null, maxRetries: 0, fetch: (url, init) => fetch(url, init) });
+    for (const m of mocks) m.requests.length = 0;
+    for (let i = 0; i < 8; i++) await clip.embedText({ text: `text ${i}` });
+    expect(mocks.map((m) => m.requests.length)).toEqual([2, 2, 2, 2]);
+    await clip.close();
+  });
+
   it('sends the path prefix the URLs share to every server', async () => {
     const clip = new ClipClient({ baseUrl: mocks.slice(0, 2).map((m) => `${m.url}/inference/`), apiKey: null, maxRetries: 0 });
     for (const m of mocks) m.requests.length = 0;
