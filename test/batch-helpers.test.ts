@@ -1,24 +1,11 @@
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipApiError, ClipBatchError, ClipClient, ClipValidationError, type BatchProgress } from '../src/index.js';
-import { startMockServer, type RecordedRequest } from '../src/testing/index.js';
+import type { RecordedRequest } from '../src/testing/index.js';
 import { startStub, type StubServer } from './helpers/http.js';
+import { useMockClient } from './helpers/mock-client.js';
 
-type Mock = Awaited<ReturnType<typeof startMockServer>>;
-let mock: Mock;
-let clip: ClipClient;
-
-beforeAll(async () => {
-  mock = await startMockServer();
-  clip = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0 });
-});
-afterAll(async () => {
-  await clip.close();
-  await mock.close();
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-});
+const ctx = useMockClient();
 
 const image = (i: number) => `https://example.com/photos/item-${i}.jpg`;
 const images = (n: number) => Array.from({ length: n }, (_, i) => image(i));
@@ -28,9 +15,9 @@ const sentCounts = (requests: RecordedRequest[], field: string) =>
 
 describe('embedImages', () => {
   it('sends 8 images per request and resolves to one embedding per image, in input order', async () => {
-    const result = await clip.embedImages(images(20), { concurrency: 3 });
-    expect(sentCounts(mock.requests, 'image')).toEqual([4, 8, 8]);
-    const one = await clip.embedImage({ image: [image(0), image(13), image(19)] });
+    const result = await ctx.clip.embedImages(images(20), { concurrency: 3 });
+    expect(sentCounts(ctx.mock.requests, 'image')).toEqual([4, 8, 8]);
+    const one = await ctx.clip.embedImage({ image: [image(0), image(13), image(19)] });
     expect([result[0], result[13], result[19]]).toEqual(one.embeddings);
     expect(result).toHaveLength(20);
   });
@@ -39,44 +26,44 @@ describe('embedImages', () => {
     async function* paths() {
       for (let i = 0; i < 10; i++) yield image(i);
     }
-    const result = await clip.embedImages(paths(), { batchSize: 4, clipVersion: 'RN50' });
+    const result = await ctx.clip.embedImages(paths(), { batchSize: 4, clipVersion: 'RN50' });
     expect(result.map((v) => v.length)).toEqual(Array(10).fill(1024));
-    expect(mock.requests.map((r) => (r.body as { clip_version_id?: string }).clip_version_id)).toEqual(['RN50', 'RN50', 'RN50']);
+    expect(ctx.mock.requests.map((r) => (r.body as { clip_version_id?: string }).clip_version_id)).toEqual(['RN50', 'RN50', 'RN50']);
   });
 
   it('refuses a batchSize above 8 before anything is sent', async () => {
-    await expect(clip.embedImages(images(20), { batchSize: 9 })).rejects.toBeInstanceOf(ClipValidationError);
-    expect(mock.requests).toEqual([]);
+    await expect(ctx.clip.embedImages(images(20), { batchSize: 9 })).rejects.toBeInstanceOf(ClipValidationError);
+    expect(ctx.mock.requests).toEqual([]);
   });
 
   it('refuses a single string or bytes in place of the list of images', async () => {
-    await expect(clip.embedImages(image(0) as never)).rejects.toBeInstanceOf(ClipValidationError);
-    await expect(clip.embedImages(new Uint8Array([1, 2, 3]) as never)).rejects.toBeInstanceOf(ClipValidationError);
-    expect(mock.requests).toEqual([]);
+    await expect(ctx.clip.embedImages(image(0) as never)).rejects.toBeInstanceOf(ClipValidationError);
+    await expect(ctx.clip.embedImages(new Uint8Array([1, 2, 3]) as never)).rejects.toBeInstanceOf(ClipValidationError);
+    expect(ctx.mock.requests).toEqual([]);
   });
 
   it('turns an invalid image into ClipBatchError naming its request, with the validation error as cause', async () => {
     const list: unknown[] = images(12);
     list[9] = 'not an image';
-    const error = await clip.embedImages(list as string[], { concurrency: 1 }).catch((e: unknown) => e);
+    const error = await ctx.clip.embedImages(list as string[], { concurrency: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClipBatchError);
     expect(error).toMatchObject({ start: 8, end: 12, completed: 8 });
     expect((error as ClipBatchError).cause).toBeInstanceOf(ClipValidationError);
-    expect(sentCounts(mock.requests, 'image')).toEqual([8]);
+    expect(sentCounts(ctx.mock.requests, 'image')).toEqual([8]);
   });
 });
 
 describe('embedTexts', () => {
   it('sends 32 texts per request by default and reports progress after each', async () => {
     const progress: BatchProgress[] = [];
-    const result = await clip.embedTexts(texts(70), { concurrency: 1, onProgress: (p) => progress.push(p) });
-    expect(sentCounts(mock.requests, 'text')).toEqual([6, 32, 32]);
+    const result = await ctx.clip.embedTexts(texts(70), { concurrency: 1, onProgress: (p) => progress.push(p) });
+    expect(sentCounts(ctx.mock.requests, 'text')).toEqual([6, 32, 32]);
     expect(progress).toEqual([
       { done: 32, total: 70 },
       { done: 64, total: 70 },
       { done: 70, total: 70 },
     ]);
-    const single = await clip.embedText({ text: texts(70)[69]! });
+    const single = await ctx.clip.embedText({ text: texts(70)[69]! });
     expect(result[69]).toEqual(single.embeddings[0]);
   });
 });
@@ -144,29 +131,29 @@ describe('compareMany', () => {
 
   it('splits 20 prompts into requests of 8 and merges the similarities in prompt order', async () => {
     const prompts = texts(20);
-    const { similarity } = await clip.compareMany({ subject, prompt: prompts });
-    expect(sentCounts(mock.requests, 'prompt')).toEqual([4, 8, 8]);
-    const parts = await Promise.all([0, 8, 16].map((at) => clip.compare({ subject, prompt: prompts.slice(at, at + 8) })));
+    const { similarity } = await ctx.clip.compareMany({ subject, prompt: prompts });
+    expect(sentCounts(ctx.mock.requests, 'prompt')).toEqual([4, 8, 8]);
+    const parts = await Promise.all([0, 8, 16].map((at) => ctx.clip.compare({ subject, prompt: prompts.slice(at, at + 8) })));
     expect(similarity).toEqual(parts.flatMap((p) => p.similarity));
   });
 
   it('keeps the key order of a name map of any size', async () => {
     const names = Object.fromEntries(texts(11).map((t, i) => [`label-${String.fromCharCode(107 - i)}`, t]));
-    const { similarity } = await clip.compareMany({ subject, prompt: names }, { batchSize: 4 });
+    const { similarity } = await ctx.clip.compareMany({ subject, prompt: names }, { batchSize: 4 });
     expect(Object.keys(similarity)).toEqual(Object.keys(names));
-    const first = await clip.compare({ subject, prompt: { 'label-k': names['label-k']! } });
+    const first = await ctx.clip.compare({ subject, prompt: { 'label-k': names['label-k']! } });
     expect(similarity['label-k']).toBe(first.similarity['label-k']);
-    expect(mock.requests).toHaveLength(4);
+    expect(ctx.mock.requests).toHaveLength(4);
   });
 
   it('sends a single prompt as one compare request', async () => {
-    const { similarity } = await clip.compareMany({ subject, prompt: 'a raccoon' });
+    const { similarity } = await ctx.clip.compareMany({ subject, prompt: 'a raccoon' });
     expect(similarity).toHaveLength(1);
-    expect(mock.requests).toHaveLength(1);
+    expect(ctx.mock.requests).toHaveLength(1);
   });
 
   it('refuses a batchSize above 8 before anything is sent', async () => {
-    await expect(clip.compareMany({ subject, prompt: texts(20) }, { batchSize: 12 })).rejects.toBeInstanceOf(ClipValidationError);
-    expect(mock.requests).toEqual([]);
+    await expect(ctx.clip.compareMany({ subject, prompt: texts(20) }, { batchSize: 12 })).rejects.toBeInstanceOf(ClipValidationError);
+    expect(ctx.mock.requests).toEqual([]);
   });
 });

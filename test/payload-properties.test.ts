@@ -1,32 +1,18 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClipClient, ClipError, ClipValidationError, CLIP_VERSIONS } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { ClipError, ClipValidationError, CLIP_VERSIONS } from '../src/index.js';
+import { useMockClient } from './helpers/mock-client.js';
 
-type Mock = Awaited<ReturnType<typeof startMockServer>>;
 type Method = 'embedText' | 'embedImage' | 'compare';
 interface Call {
   method: Method;
   request: unknown;
 }
 
-let mock: Mock;
-let clip: ClipClient;
-
-beforeAll(async () => {
-  mock = await startMockServer();
-  clip = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0 });
-});
-afterAll(async () => {
-  await clip.close();
-  await mock.close();
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-});
+const ctx = useMockClient();
 
 function send({ method, request }: Call): Promise<unknown> {
-  return (clip[method] as (request: unknown) => Promise<unknown>)(request);
+  return (ctx.clip[method] as (request: unknown) => Promise<unknown>)(request);
 }
 
 // ---- valid parts ---------------------------------------------------------------------------
@@ -150,13 +136,13 @@ describe('payload properties', () => {
       }),
       { numRuns: 3_000 },
     );
-    expect(mock.requests).toEqual([]);
+    expect(ctx.mock.requests).toEqual([]);
   });
 
   it('sends every generated valid payload byte-for-byte as built', async () => {
     await fc.assert(
       fc.asyncProperty(validCall, async (call) => {
-        mock.requests.length = 0;
+        ctx.mock.requests.length = 0;
         const error = await send(call).then(
           () => undefined,
           (e: unknown) => e,
@@ -164,8 +150,8 @@ describe('payload properties', () => {
         // The mock may refuse what the client cannot check (a text over 77 words): that is still a sent request.
         if (error !== undefined) expect(error).not.toBeInstanceOf(ClipValidationError);
         if (error !== undefined) expect(error).toBeInstanceOf(ClipError);
-        expect(mock.requests).toHaveLength(1);
-        expect(mock.requests[0]!.rawBody).toBe(JSON.stringify(call.request));
+        expect(ctx.mock.requests).toHaveLength(1);
+        expect(ctx.mock.requests[0]!.rawBody).toBe(JSON.stringify(call.request));
       }),
       { numRuns: 400 },
     );

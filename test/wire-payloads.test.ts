@@ -1,24 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClipClient } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
 import { IMGUR_URL, REFERENCE_CALLS, type ReferenceCall } from './fixtures/reference-calls.js';
+import { useMockClient } from './helpers/mock-client.js';
 
 const KEY = 'wire-test-key';
-type Mock = Awaited<ReturnType<typeof startMockServer>>;
-let mock: Mock;
-let clip: ClipClient;
-
-beforeAll(async () => {
-  mock = await startMockServer({ apiKey: KEY });
-  clip = new ClipClient({ baseUrl: mock.url, apiKey: KEY, maxRetries: 0 });
-});
-afterAll(async () => {
-  await clip.close();
-  await mock.close();
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-});
+const ctx = useMockClient({ apiKey: KEY });
 
 /** Sends a reference payload through the client's method (a copy: the client must not need the caller's object). */
 function send(c: ClipClient, call: ReferenceCall, extra: Record<string, unknown> = {}): Promise<unknown> {
@@ -32,21 +18,21 @@ const byName = REFERENCE_CALLS.map((call) => [call.name, call] as const);
 
 describe('the six reference calls of the documentation', () => {
   it.each(byName)('%s: arrives with the documented payload', async (_name, call) => {
-    await send(clip, call);
-    expect(mock.requests).toHaveLength(1);
-    expect(JSON.parse(mock.requests[0]!.rawBody)).toEqual(call.payload);
+    await send(ctx.clip, call);
+    expect(ctx.mock.requests).toHaveLength(1);
+    expect(JSON.parse(ctx.mock.requests[0]!.rawBody)).toEqual(call.payload);
   });
 
   it.each(byName)('%s: arrives byte-for-byte, keys in the documented order and no extra field', async (_name, call) => {
-    await send(clip, call);
-    const sent = JSON.parse(mock.requests[0]!.rawBody) as Record<string, unknown>;
+    await send(ctx.clip, call);
+    const sent = JSON.parse(ctx.mock.requests[0]!.rawBody) as Record<string, unknown>;
     expect(Object.keys(sent)).toEqual(Object.keys(call.payload));
-    expect(mock.requests[0]!.rawBody).toBe(JSON.stringify(call.payload));
+    expect(ctx.mock.requests[0]!.rawBody).toBe(JSON.stringify(call.payload));
   });
 
   it.each(byName)('%s: is a POST to its route with the key as ?api_key= and a JSON content type', async (_name, call) => {
-    await send(clip, call);
-    const { method, path, query, headers } = mock.requests[0]!;
+    await send(ctx.clip, call);
+    const { method, path, query, headers } = ctx.mock.requests[0]!;
     expect([method, path, query]).toEqual(['POST', call.path, { api_key: KEY }]);
     expect(headers['content-type']).toMatch(/^application\/json\b/);
   });
@@ -54,15 +40,15 @@ describe('the six reference calls of the documentation', () => {
 
 describe('optional fields', () => {
   it('does not send subject_type or prompt_type when they are left out', async () => {
-    await clip.compare({ subject: IMGUR_URL, prompt: ['A very cute raccoon', 'A large dog'] });
-    expect(mock.requests[0]!.body).toEqual({ subject: { type: 'url', value: IMGUR_URL }, prompt: ['A very cute raccoon', 'A large dog'] });
+    await ctx.clip.compare({ subject: IMGUR_URL, prompt: ['A very cute raccoon', 'A large dog'] });
+    expect(ctx.mock.requests[0]!.body).toEqual({ subject: { type: 'url', value: IMGUR_URL }, prompt: ['A very cute raccoon', 'A large dog'] });
   });
 
   it("adds clip_version_id from the client's clipVersion option", async () => {
-    const c = new ClipClient({ baseUrl: mock.url, apiKey: KEY, maxRetries: 0, clipVersion: 'ViT-L-14' });
+    const c = new ClipClient({ baseUrl: ctx.mock.url, apiKey: KEY, maxRetries: 0, clipVersion: 'ViT-L-14' });
     try {
       const result = await c.embedText({ text: 'a raccoon' });
-      expect(mock.requests[0]!.body).toEqual({ text: 'a raccoon', clip_version_id: 'ViT-L-14' });
+      expect(ctx.mock.requests[0]!.body).toEqual({ text: 'a raccoon', clip_version_id: 'ViT-L-14' });
       expect(result.embeddings[0]).toHaveLength(768);
     } finally {
       await c.close();
@@ -70,17 +56,17 @@ describe('optional fields', () => {
   });
 
   it('lets a per-call clip_version_id win over the client option', async () => {
-    const c = new ClipClient({ baseUrl: mock.url, apiKey: KEY, maxRetries: 0, clipVersion: 'ViT-L-14' });
+    const c = new ClipClient({ baseUrl: ctx.mock.url, apiKey: KEY, maxRetries: 0, clipVersion: 'ViT-L-14' });
     try {
       await c.embedText({ text: 'a raccoon', clip_version_id: 'RN50' });
-      expect(mock.requests[0]!.body).toEqual({ text: 'a raccoon', clip_version_id: 'RN50' });
+      expect(ctx.mock.requests[0]!.body).toEqual({ text: 'a raccoon', clip_version_id: 'RN50' });
     } finally {
       await c.close();
     }
   });
 
   it('sends no clip_version_id when neither the client nor the call names one', async () => {
-    await clip.embedText({ text: 'a raccoon' });
-    expect(mock.requests[0]!.body).not.toHaveProperty('clip_version_id');
+    await ctx.clip.embedText({ text: 'a raccoon' });
+    expect(ctx.mock.requests[0]!.body).not.toHaveProperty('clip_version_id');
   });
 });
