@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { ClipClient } from '../src/index.js';
 import { startMockServer } from '../src/testing/index.js';
-import type { BenchRow } from './index-search.js';
+import type { BenchRow } from './lib.js';
 
 export interface ClassifyBenchOptions {
   labels?: number;

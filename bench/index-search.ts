@@ -6,13 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { EmbeddingIndex } from '../src/embedding-index.js';
 import { cosineSimilarity } from '../src/math.js';
+import type { BenchRow } from './lib.js';
 
-export interface BenchRow {
-  figure: string;
-  value: number;
-  target: string;
-  pass: boolean;
-}
 
 export interface IndexBenchOptions {
   count?: number;

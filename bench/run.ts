@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
+import { runClassifyBench } from './classify.js';
 import { runColdStartBench } from './cold-start.js';
 import { runHttpBench } from './http.js';
 import { runIndexBench } from './index-search.js';
@@ -40,12 +41,9 @@ await section('EmbeddingIndex search', async () => {
   const detail = `medians: search ${fmt(medians.searchMs)} ms, bare loop ${fmt(medians.bareLoopMs)} ms, naive ${fmt(medians.naiveMs)} ms`;
   return found.map((row) => ({ ...row, figure: `EmbeddingIndex: ${row.figure}`, detail }));
 });
-rows.push({
-  figure: 'classify with 20 labels, second call: requests sent',
-  value: Number.NaN,
-  shown: 'not measured here',
-  target: '(see the classification work)',
-  pass: undefined,
+await section('classify', async () => {
+  const { rows: found, requestsPerCall } = await runClassifyBench();
+  return found.map((row) => ({ ...row, detail: `requests per call, first call first: ${requestsPerCall.join(', ')}` }));
 });
 
 const seconds = (performance.now() - started) / 1000;
