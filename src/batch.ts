@@ -77,9 +77,8 @@ interface Batch<T> {
 class BatchReader<T> {
   total: number | undefined;
   readonly #size: number;
-  readonly #list: readonly T[] | undefined;
-  readonly #iterator: Iterator<T> | AsyncIterator<T> | undefined;
-  readonly #async: boolean = false;
+  readonly #iterator: Iterator<T> | AsyncIterator<T>;
+  readonly #async: boolean;
   #next = 0;
   #ended = false;
   #waiting = false;
@@ -87,24 +86,14 @@ class BatchReader<T> {
 
   constructor(inputs: BatchInputs<T>, size: number) {
     this.#size = size;
-    if (Array.isArray(inputs)) {
-      this.#list = inputs;
-      this.total = inputs.length;
-    } else {
-      const asyncIterator = (inputs as AsyncIterable<T>)[Symbol.asyncIterator];
-      this.#async = typeof asyncIterator === 'function';
-      this.#iterator = this.#async ? asyncIterator.call(inputs) : (inputs as Iterable<T>)[Symbol.iterator]();
-    }
+    if (Array.isArray(inputs)) this.total = inputs.length;
+    const asyncIterator = (inputs as AsyncIterable<T>)[Symbol.asyncIterator];
+    this.#async = typeof asyncIterator === 'function';
+    this.#iterator = this.#async ? asyncIterator.call(inputs) : (inputs as Iterable<T>)[Symbol.iterator]();
   }
 
   /** The next batch, or undefined at the end; rejects with `stopped.reason` once `stopped` fires. */
-  take(stopped: AbortSignal): Promise<Batch<T> | undefined> | Batch<T> | undefined {
-    if (this.#list) {
-      const start = this.#next;
-      if (start >= this.#list.length) return undefined;
-      this.#next = Math.min(start + this.#size, this.#list.length);
-      return { start, items: this.#list.slice(start, this.#next) };
-    }
+  take(stopped: AbortSignal): Promise<Batch<T> | undefined> {
     const batch = this.#queue.then(() => this.#read(stopped));
     this.#queue = batch.catch(() => undefined);
     return batch;
@@ -138,7 +127,7 @@ class BatchReader<T> {
    * producing its next value is told without waiting, as it may never finish.
    */
   async close(): Promise<void> {
-    if (this.#list || this.#ended) return;
+    if (this.#ended) return;
     this.#ended = true;
     const returned = Promise.resolve(this.#iterator!.return?.());
     if (this.#waiting) returned.catch(() => undefined);

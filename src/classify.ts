@@ -76,7 +76,7 @@ export function parseClassifyRequest(image: unknown, labels: unknown, options: C
   } else if (isPlainObject(labels)) {
     for (const [name, text] of Object.entries(labels)) take(name, text, ['labels', name]);
   } else {
-    issues.push({ path: ['labels'], message: 'must be a list of label strings or a name map of label texts' });
+    issues.push({ path: ['labels'], message: 'must be a list of labels or a name map of label texts' });
   }
   if (issues.length === 0 && names.length === 0) issues.push({ path: ['labels'], message: 'must hold at least one label' });
   if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid classification');

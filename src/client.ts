@@ -419,7 +419,7 @@ export class ClipClient {
     }
     if (wait === undefined) throw error;
     if (pastDeadline) {
-      const message = `The next retry would start after the call's deadline of ${deadlineMs} ms; last failure: ${outcomeLabel(error)}`;
+      const message = `Next retry would pass the call's deadline of ${deadlineMs} ms; last failure: ${outcomeLabel(error)}`;
       throw new ClipTimeoutError(message, { cause: error, attempts: attempt });
     }
     return wait;

@@ -140,7 +140,7 @@ export class EmbeddingIndex<M = unknown> {
   /** Stores a unit-normalised copy of `vector`; refuses an existing id (remove it first to replace). */
   add(id: string, vector: ArrayLike<number>, metadata?: M): void {
     if (this.#rows.has(id)) {
-      throw new EmbeddingIndexError('duplicate_id', `id "${id}" is already in the index; remove it first to replace it`);
+      throw new EmbeddingIndexError('duplicate_id', `id "${id}" is already in the index; remove it to replace it`);
     }
     const length = this.#validLength(vector, 'vector');
     this.#dimension ??= vector.length;
@@ -252,7 +252,7 @@ export class EmbeddingIndex<M = unknown> {
     for (const entry of doc.entries as unknown[]) {
       const { id, vector, metadata } = (entry ?? {}) as Partial<IndexEntry<M>>;
       if (typeof id !== 'string' || !Array.isArray(vector)) {
-        throw new EmbeddingIndexError('invalid_file', 'corrupt embedding index document: entry without id or vector');
+        throw new EmbeddingIndexError('invalid_file', 'corrupt embedding index: entry without id or vector');
       }
       index.add(id, vector, metadata);
     }
@@ -292,9 +292,9 @@ export class EmbeddingIndex<M = unknown> {
 
   /** Rebuilds an index from toBytes() output, validating every vector as add does. */
   static fromBytes<M = unknown>(bytes: Uint8Array, expect: LoadExpectations = {}): EmbeddingIndex<M> {
-    if (!hasMagic(bytes)) throw new EmbeddingIndexError('invalid_file', 'not an embedding index file (bad magic bytes)');
+    if (!hasMagic(bytes)) throw new EmbeddingIndexError('invalid_file', 'not an embedding index (bad magic bytes)');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const fail = (why: string) => new EmbeddingIndexError('invalid_file', `corrupt embedding index file: ${why}`);
+    const fail = (why: string) => new EmbeddingIndexError('invalid_file', `corrupt embedding index: ${why}`);
     if (bytes.length < PREFIX_BYTES) throw fail('truncated prefix');
     const version = view.getUint32(4, true);
     if (version !== BINARY_VERSION) throw fail(`unsupported format version ${version}`);
@@ -363,7 +363,7 @@ export class EmbeddingIndex<M = unknown> {
       (dimension !== null && !isPositiveInteger(dimension)) ||
       (dimension === null && count > 0)
     ) {
-      throw new EmbeddingIndexError('invalid_file', 'corrupt embedding index file: bad clipVersion or dimension');
+      throw new EmbeddingIndexError('invalid_file', 'corrupt embedding index: bad clipVersion or dimension');
     }
     if (expect.clipVersion !== undefined && expect.clipVersion !== clipVersion) {
       throw new EmbeddingIndexError(
@@ -395,11 +395,11 @@ export class EmbeddingIndex<M = unknown> {
     }
     for (let j = 0; j < vector.length; j++) {
       if (!Number.isFinite(vector[j])) {
-        throw new EmbeddingIndexError('invalid_vector', `${what} component ${j} is ${vector[j]}; components must be finite`);
+        throw new EmbeddingIndexError('invalid_vector', `${what} component ${j} is ${vector[j]}, not finite`);
       }
     }
     const length = l2Norm(vector);
-    if (length === 0) throw new EmbeddingIndexError('invalid_vector', `${what} is all zeros and has no direction`);
+    if (length === 0) throw new EmbeddingIndexError('invalid_vector', `${what} is all zeros`);
     if (length === Infinity) throw new EmbeddingIndexError('invalid_vector', `${what} is too large to normalise`);
     return length;
   }

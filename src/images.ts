@@ -41,7 +41,7 @@ function fromString(value: string): WireImage | { error: string } {
 function fromWireObject(input: Record<string, unknown>): WireImage | { error: string } {
   const { type, value } = input;
   if (typeof type === 'string' && SERVER_SIDE_TYPES.has(type)) {
-    return { error: `image type "${type}" reads the server's own disk or objects and is not accepted; use "url" or "base64"` };
+    return { error: `image type "${type}" reads the server's disk and is not accepted; use "url" or "base64"` };
   }
   if (type !== 'url' && type !== 'base64') return { error: `image type must be "url" or "base64", got ${JSON.stringify(type)}` };
   const extra = Object.keys(input).filter((k) => k !== 'type' && k !== 'value');
@@ -66,7 +66,7 @@ function fromUrl(value: string): WireImage | { error: string } {
 function fromBase64(value: string): WireImage | { error: string } {
   if (value.length === 0) return { error: 'base64 image is empty' };
   if (!isValidBase64(value)) {
-    return { error: 'base64 image is not valid padded base64 (standard alphabet A-Z a-z 0-9 + /, no whitespace)' };
+    return { error: 'base64 image is not valid padded base64 (A-Z a-z 0-9 + /, no whitespace)' };
   }
   return { type: 'base64', value };
 }

@@ -1,4 +1,5 @@
 import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
+import { CONNECTION_ERROR_MESSAGES, knownCode, tooLarge } from './failures.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** What the fetch transport passes to `fetch`. */
@@ -27,26 +28,6 @@ export interface FetchResponse {
  * little the SDK uses, so that fetches typed by different libraries (DOM, undici, Bun, Deno) all fit.
  */
 export type FetchFunction = (url: string, init: FetchInit) => Promise<FetchResponse>;
-
-/**
- * Error codes that fetch implementations put on the error or its `cause` when the connection failed
- * or broke: Node's fetch reports the socket's or undici's code under `cause`, Bun its own names.
- */
-const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ConnectionRefused: 'connection refused',
-  ECONNRESET: 'connection reset by the server',
-  ConnectionClosed: 'connection closed by the server',
-  EPIPE: 'connection closed while sending',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_SOCKET: 'socket closed before the response was complete',
-  UND_ERR_CLOSED: 'connection closed',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-};
 
 /**
  * Sends with a WHATWG `fetch`: the transport of edge runtimes (Workers, Deno, Bun, browsers), and on
@@ -127,10 +108,6 @@ async function readBody(response: FetchResponse, headers: ResponseHeaders, reque
   return text + decoder.decode();
 }
 
-function tooLarge(limit: number, status: number, headers: ResponseHeaders): ClipResponseError {
-  return new ClipResponseError(`response body exceeds maxResponseBytes (${limit} bytes)`, { status, headers });
-}
-
 /** Maps by code, never by class: fetch implementations throw plain `TypeError`s with differing causes. */
 function toConnectionError(error: unknown): ClipConnectionError {
   const cause = (error as { cause?: unknown } | null)?.cause;
@@ -140,11 +117,6 @@ function toConnectionError(error: unknown): ClipConnectionError {
   }
   const detail = messageOf(cause) ?? messageOf(error) ?? String(error);
   return new ClipConnectionError(`request failed: ${detail}`, { cause: cause instanceof Error ? cause : error });
-}
-
-function knownCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' && Object.hasOwn(CONNECTION_ERROR_MESSAGES, code) ? code : undefined;
 }
 
 function messageOf(error: unknown): string | undefined {

@@ -1,25 +1,7 @@
 import { Agent, BalancedPool, type Dispatcher } from 'undici';
 import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
+import { CONNECTION_ERROR_MESSAGES, knownCode, tooLarge } from './failures.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
-
-/** undici error codes that mean the connection failed or broke; mapped by code, as undici's classes vary across versions. */
-const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset by the server',
-  EPIPE: 'connection closed while sending',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  UND_ERR_SOCKET: 'socket closed before the response was complete',
-  UND_ERR_CLOSED: 'connection closed',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'response headers timed out',
-  UND_ERR_BODY_TIMEOUT: 'response body timed out',
-  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'request body length mismatch',
-  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body shorter than its Content-Length',
-};
 
 const KEEP_ALIVE_TIMEOUT_MS = 4_000;
 
@@ -124,10 +106,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   }
 
   #tooLarge(): ClipResponseError {
-    return new ClipResponseError(`response body exceeds maxResponseBytes (${this.#limit} bytes)`, {
-      status: this.#status,
-      headers: this.#headers,
-    });
+    return tooLarge(this.#limit, this.#status, this.#headers);
   }
 }
 
@@ -141,11 +120,10 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Res
 }
 
 function toConnectionError(error: unknown, beforeResponse: boolean): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !(code in CONNECTION_ERROR_MESSAGES)) {
-    if (code === 'UND_ERR_ABORTED' || (error as Error | null)?.name === 'AbortError') return error;
-    const message = `request failed: ${(error as Error | null)?.message ?? String(error)}`;
-    return new ClipConnectionError(message, { cause: error, code: typeof code === 'string' ? code : undefined, beforeResponse });
-  }
-  return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: error, code, beforeResponse });
+  const code = knownCode(error);
+  if (code) return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: error, code, beforeResponse });
+  const other = (error as { code?: unknown } | null)?.code;
+  if (other === 'UND_ERR_ABORTED' || (error as Error | null)?.name === 'AbortError') return error;
+  const message = `request failed: ${(error as Error | null)?.message ?? String(error)}`;
+  return new ClipConnectionError(message, { cause: error, code: typeof other === 'string' ? other : undefined, beforeResponse });
 }

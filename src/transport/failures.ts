@@ -1,0 +1,37 @@
+import { ClipResponseError, type ResponseHeaders } from '../errors.js';
+
+/**
+ * Error codes that mean the connection failed or broke, with what each says in a message; mapped by
+ * code, never by class, as undici's classes vary across versions and fetch implementations throw
+ * plain `TypeError`s (Node's fetch puts the socket's or undici's code under `cause`, Bun its own names).
+ */
+export const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ConnectionRefused: 'connection refused',
+  ECONNRESET: 'connection reset by the server',
+  ConnectionClosed: 'connection closed by the server',
+  EPIPE: 'connection closed while sending',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'socket closed before the response was complete',
+  UND_ERR_CLOSED: 'connection closed',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'response headers timed out',
+  UND_ERR_BODY_TIMEOUT: 'response body timed out',
+  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'request body length mismatch',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body shorter than its Content-Length',
+};
+
+/** The code of an error when it is one of `CONNECTION_ERROR_MESSAGES`. */
+export function knownCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(CONNECTION_ERROR_MESSAGES, code) ? code : undefined;
+}
+
+/** A response body above `maxResponseBytes`, cut off. */
+export function tooLarge(limit: number, status: number, headers: ResponseHeaders): ClipResponseError {
+  return new ClipResponseError(`response body exceeds maxResponseBytes (${limit} bytes)`, { status, headers });
+}
