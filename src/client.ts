@@ -51,6 +51,8 @@ import {
 } from './retry.js';
 import { checkIndexMatchesClient, checkK, checkQueryDimension } from './semantic-search.js';
 import {
+  apiKeyQuery,
+  clipVersionField,
   compareRequestSchema,
   completeWirePayload,
   embedImageRequestSchema,
@@ -210,8 +212,8 @@ export class ClipClient {
     this.baseUrl = base.href;
     this.baseUrls = bases.map((url) => url.href);
     this.#origin = base.origin;
-    const query = apiKey && keyTransport === 'query' ? `?api_key=${encodeURIComponent(apiKey)}` : '';
-    const prefix = base.pathname.replace(/\/+$/, '');
+    const query = apiKey && keyTransport === 'query' ? apiKeyQuery(apiKey) : '';
+    const prefix = pathPrefix(base);
     this.#paths = {
       '/clip/embed_image': `${prefix}/clip/embed_image${query}`,
       '/clip/embed_text': `${prefix}/clip/embed_text${query}`,
@@ -308,7 +310,7 @@ export class ClipClient {
     checkBatchInputs(images, 'images');
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
     return runBatches(images, job, async (image, signal) => {
-      const result = await this.embedImage({ image, ...clipVersionField(options) }, batchRequestOptions(options, signal));
+      const result = await this.embedImage({ image, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal));
       return result.embeddings;
     });
   }
@@ -318,7 +320,7 @@ export class ClipClient {
     checkBatchInputs(texts, 'texts');
     const job = resolveBatchOptions(options, TEXT_BATCHES);
     return runBatches(texts, job, async (text, signal) => {
-      const result = await this.embedText({ text, ...clipVersionField(options) }, batchRequestOptions(options, signal));
+      const result = await this.embedText({ text, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal));
       return result.embeddings;
     });
   }
@@ -595,10 +597,6 @@ function pathPrefix(url: URL): string {
 /** Per-request options of a batch job's requests. */
 function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined): RequestOptions {
   return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries };
-}
-
-function clipVersionField(options: BatchJobOptions): { clip_version_id?: ClipVersion } {
-  return options.clipVersion === undefined ? {} : { clip_version_id: options.clipVersion };
 }
 
 function parseBaseUrl(value: string): URL {

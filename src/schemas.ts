@@ -228,6 +228,16 @@ export function completeWirePayload(
   return payload;
 }
 
+/** The query string that carries the key on the query channel. */
+export function apiKeyQuery(apiKey: string): string {
+  return `?api_key=${encodeURIComponent(apiKey)}`;
+}
+
+/** The payload field naming a CLIP version, or nothing when none is given. */
+export function clipVersionField(clipVersion: ClipVersion | undefined): { clip_version_id?: ClipVersion } {
+  return clipVersion === undefined ? {} : { clip_version_id: clipVersion };
+}
+
 /** How many results a valid response must carry for this payload: a count, or the name map's keys. */
 export function expectedEmbeddingCount(payload: { image?: unknown; text?: unknown }): number {
   const items = payload.image ?? payload.text;
