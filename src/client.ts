@@ -273,12 +273,12 @@ export class ClipClient {
   ): Promise<Classification<L>[]> {
     const { template, topK, ...request } = options;
     const { names, texts } = parseClassifyRequest(image, labels, { template, topK });
-    const { embeddings } = await this.embedImage({ image }, request);
-    const vectors = await this.#labelEmbeddings.embed(
-      this.#clipVersion ?? '',
-      texts,
-      async (text) => (await this.embedText({ text }, request)).embeddings,
-    );
+    // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
+    const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
+    const [{ embeddings }, vectors] = await Promise.all([
+      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), request),
+      this.#labelEmbeddings.embed(this.#clipVersion ?? '', texts, async (text) => (await this.embedText({ text }, request)).embeddings),
+    ]);
     return rankLabels(embeddings[0]!, names as L[], vectors, topK);
   }
 

@@ -70,6 +70,21 @@ describe('classify', () => {
     expect((images[0]!.body as { image: unknown }).image).toEqual({ type: 'url', value: IMAGE });
   });
 
+  it('a first call embeds the image and the labels at the same time', async () => {
+    const slow = await startMockServer({ latencyMs: 200 });
+    const clip = new ClipClient({ baseUrl: slow.url, apiKey: null, maxRetries: 0 });
+    try {
+      const started = performance.now();
+      await clip.classify(IMAGE, ANIMALS);
+      // One round trip of 200 ms; image and labels one after the other would take at least 400 ms.
+      expect(performance.now() - started).toBeLessThan(380);
+      expect(slow.requests.map((r) => r.path).sort()).toEqual(['/clip/embed_image', '/clip/embed_text']);
+    } finally {
+      await clip.close();
+      await slow.close();
+    }
+  });
+
   it('template wraps each label before it is embedded, and results keep the bare label', async () => {
     const results = await client().classify(IMAGE, ['cat', 'dog'], { template: 'a photo of a {}' });
     expect(textRequests()).toEqual([['a photo of a cat', 'a photo of a dog']]);
