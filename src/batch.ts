@@ -227,6 +227,14 @@ export async function runBatches<T, R>(
 
 type Similarity = number[] | Record<string, number>;
 
+/** The request with only its first `count` prompts (of a list or a name map). */
+export function firstPrompts(request: Record<string, unknown>, count: number): Record<string, unknown> {
+  const { prompt } = request;
+  if (Array.isArray(prompt)) return { ...request, prompt: prompt.slice(0, count) };
+  if (isNameMap(prompt)) return { ...request, prompt: Object.fromEntries(Object.entries(prompt).slice(0, count)) };
+  return request;
+}
+
 /**
  * A compare request with any number of prompts, as requests of `batchSize` prompts whose
  * similarities are merged back in prompt order; a name map keeps its key order. A request whose

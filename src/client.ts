@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import {
   checkBatchInputs,
   compareInBatches,
+  firstPrompts,
   resolveBatchOptions,
   runBatches,
   type BatchInputs,
@@ -38,7 +39,16 @@ import {
   type EmbeddingResult,
   type ResponseMeta,
 } from './responses.js';
-import { checkNumberOption, checkRequestSize, DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES, warnPlainHttpKey } from './guards.js';
+import {
+  checkNumberOption,
+  checkRequestSize,
+  DEADLINE_RULE,
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  RETRIES_RULE,
+  TIMEOUT_RULE,
+  warnPlainHttpKey,
+} from './guards.js';
 import { attemptLine, outcomeLabel, type ClipLogger } from './logger.js';
 import {
   resolveRetryPolicy,
@@ -184,7 +194,7 @@ export class ClipClient {
 
   constructor(options: ClipClientOptions = {}) {
     const env = readEnv();
-    const apiKey = options.apiKey === undefined ? env.ROBOFLOW_API_KEY || undefined : options.apiKey ?? undefined;
+    const apiKey = (options.apiKey === undefined ? env.ROBOFLOW_API_KEY : options.apiKey) || undefined;
     const keyTransport = options.apiKeyTransport ?? 'query';
     if (!['query', 'header', 'body'].includes(keyTransport)) {
       throw new ClipValidationError([{ path: ['apiKeyTransport'], message: 'must be "query", "header" or "body"' }], 'Invalid client options');
@@ -193,11 +203,10 @@ export class ClipClient {
     this.#secrets = apiKey ? [...new Set([apiKey, encodeURIComponent(apiKey)])] : [];
     this.#bodyApiKey = keyTransport === 'body' ? apiKey : undefined;
     this.#clipVersion = options.clipVersion;
-    checkNumberOption('timeoutMs', options.timeoutMs, 1);
-    checkNumberOption('deadlineMs', options.deadlineMs, 1, true);
-    checkNumberOption('maxRetries', options.maxRetries, 0);
-    checkNumberOption('maxRequestBytes', options.maxRequestBytes, 0, true);
-    checkNumberOption('maxResponseBytes', options.maxResponseBytes, 0, true);
+    checkApiKey(apiKey);
+    checkTimeOptions(options, 'Invalid client options');
+    checkNumberOption('maxRequestBytes', options.maxRequestBytes, { min: 0, infinity: true });
+    checkNumberOption('maxResponseBytes', options.maxResponseBytes, { min: 0, infinity: true });
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     this.#maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
@@ -208,7 +217,7 @@ export class ClipClient {
 
     const bases = parseBaseUrls(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL), options.dispatcher !== undefined);
     const base = bases[0]!;
-    if (apiKey) warnPlainHttpKey(base, this.#logger);
+    if (apiKey) for (const url of bases) warnPlainHttpKey(url, this.#logger);
     this.baseUrl = base.href;
     this.baseUrls = bases.map((url) => url.href);
     this.#origin = base.origin;
@@ -286,7 +295,7 @@ export class ClipClient {
   async searchText<M>(index: EmbeddingIndex<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
     checkK(k);
     checkIndexMatchesClient(index, this.#clipVersion);
-    const { embeddings } = await this.embedText({ text: query }, options);
+    const { embeddings } = await this.embedText({ text: query, ...this.#queryVersion(index) }, options);
     checkQueryDimension(index, embeddings[0]!);
     return index.search(embeddings[0]!, k);
   }
@@ -295,9 +304,14 @@ export class ClipClient {
   async searchImage<M>(index: EmbeddingIndex<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
     checkK(k);
     checkIndexMatchesClient(index, this.#clipVersion);
-    const { embeddings } = await this.embedImage({ image }, options);
+    const { embeddings } = await this.embedImage({ image, ...this.#queryVersion(index) }, options);
     checkQueryDimension(index, embeddings[0]!);
     return index.search(embeddings[0]!, k);
+  }
+
+  /** A search query is embedded with the index's CLIP model when the client names none, so the two always match. */
+  #queryVersion(index: EmbeddingIndex<unknown>) {
+    return clipVersionField(this.#clipVersion === undefined ? (index.clipVersion as ClipVersion | undefined) : undefined);
   }
 
   /**
@@ -334,7 +348,10 @@ export class ClipClient {
   compareMany(request: CompareRequest, options?: BatchOptions): Promise<{ similarity: number[] }>;
   async compareMany(request: CompareRequest, options: BatchOptions = {}): Promise<{ similarity: number[] | Record<string, number> }> {
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
-    return compareInBatches(asObject(request), job, async (part, signal) => {
+    const body = asObject(request);
+    // The subject and the first prompts are checked before any request, and a Blob subject is read once.
+    const head = validate(compareRequestSchema(), await readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS));
+    return compareInBatches({ ...body, subject: head.subject }, job, async (part, signal) => {
       const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal));
       return similarity;
     });
@@ -355,6 +372,7 @@ export class ClipClient {
     const started = performance.now();
     const signal = options?.signal;
     if (signal?.aborted) throw new ClipAbortError('Request was aborted before it was sent', { cause: signal.reason });
+    if (options) checkTimeOptions(options, 'Invalid request options');
     const body = JSON.stringify(completeWirePayload(payload, this.#clipVersion, this.#bodyApiKey));
     checkRequestSize(body, this.#maxRequestBytes);
     const maxRetries = options?.maxRetries ?? this.#maxRetries;
@@ -582,8 +600,8 @@ function parseBaseUrls(value: string | readonly string[], hasDispatcher: boolean
   const urls = value.map((item) => parseBaseUrl(String(item)));
   if (urls.length > 1) {
     const prefix = pathPrefix(urls[0]!);
-    if (urls.some((url) => pathPrefix(url) !== prefix || url.search !== '')) {
-      throw invalid('several URLs must differ only in scheme, host and port (same path, no query)');
+    if (urls.some((url) => pathPrefix(url) !== prefix)) {
+      throw invalid('several URLs must differ only in scheme, host and port (same path)');
     }
     if (hasDispatcher) throw invalid('several URLs need the client\'s own pool; with a dispatcher, pass one URL');
   }
@@ -599,17 +617,45 @@ function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefi
   return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries };
 }
 
+/**
+ * The server's URL. A query string, fragment or user:password would be dropped from requests while
+ * staying in `baseUrl` for all to print, so they are refused; the URL itself is not quoted back, as it
+ * may hold a key.
+ */
 function parseBaseUrl(value: string): URL {
+  const invalid = (message: string) => new ClipValidationError([{ path: ['baseUrl'], message }], 'Invalid client options');
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ClipValidationError([{ path: ['baseUrl'], message: `"${value}" is not a valid URL` }], 'Invalid client options');
+    throw invalid('is not a valid URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ClipValidationError([{ path: ['baseUrl'], message: 'must be an http:// or https:// URL' }], 'Invalid client options');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('must be an http:// or https:// URL');
+  if (url.search || url.hash || url.username || url.password) {
+    throw invalid('must not carry a query string, fragment or credentials: pass the key as apiKey');
   }
   return url;
+}
+
+/** The time and retry options, wherever they are given. */
+function checkTimeOptions(options: { timeoutMs?: number; deadlineMs?: number; maxRetries?: number }, context: string): void {
+  checkNumberOption('timeoutMs', options.timeoutMs, TIMEOUT_RULE, context);
+  checkNumberOption('deadlineMs', options.deadlineMs, DEADLINE_RULE, context);
+  checkNumberOption('maxRetries', options.maxRetries, RETRIES_RULE, context);
+}
+
+/**
+ * A key travels in a header, a URL or a body: a control character or non-ASCII one cannot go in a
+ * header, and spaces at either end would be lost, so such a key is refused up front instead of failing
+ * every request.
+ */
+function checkApiKey(apiKey: string | undefined): void {
+  if (apiKey !== undefined && !/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(apiKey)) {
+    throw new ClipValidationError(
+      [{ path: ['apiKey'], message: 'may hold only printable ASCII characters, with no space at either end' }],
+      'Invalid client options',
+    );
+  }
 }
 
 function readEnv(): Record<string, string | undefined> {

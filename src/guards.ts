@@ -47,11 +47,24 @@ export function warnPlainHttpKey(url: URL, logger: ClipLogger | undefined): void
   node?.emitWarning?.(message, { type: 'SecurityWarning', code: 'ROBOFLOW_CLIP_PLAIN_HTTP_KEY' });
 }
 
-/** A numeric option checked once at construction: at least `min`, and finite unless `Infinity` is allowed. */
-export function checkNumberOption(name: string, value: number | undefined, min: number, allowInfinity = false): void {
-  if (value === undefined) return;
-  const finiteOk = Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY);
-  if (typeof value === 'number' && finiteOk && value >= min) return;
-  const bound = `a number >= ${min}${allowInfinity ? ' or Infinity' : ''}`;
-  throw new ClipValidationError([{ path: [name], message: `must be ${bound}, got ${String(value)}` }], 'Invalid client options');
+/** How a numeric option may look: at least `min`; `Infinity` only when allowed; whole when `integer`. */
+export interface NumberRule {
+  min: number;
+  infinity?: boolean;
+  integer?: boolean;
 }
+
+/** A numeric option, checked where it is given: a client's at construction, a call's before anything is sent. */
+export function checkNumberOption(name: string, value: number | undefined, rule: NumberRule, context = 'Invalid client options'): void {
+  if (value === undefined) return;
+  const finiteOk = Number.isFinite(value) || (rule.infinity === true && value === Number.POSITIVE_INFINITY);
+  const wholeOk = !rule.integer || Number.isInteger(value);
+  if (typeof value === 'number' && finiteOk && wholeOk && value >= rule.min) return;
+  const bound = `${rule.integer ? 'a whole number' : 'a number'} >= ${rule.min}${rule.infinity ? ' or Infinity' : ''}`;
+  throw new ClipValidationError([{ path: [name], message: `must be ${bound}, got ${String(value)}` }], context);
+}
+
+/** The rules of the time and retry options a client and each call may set. */
+export const TIMEOUT_RULE: NumberRule = { min: 1 };
+export const DEADLINE_RULE: NumberRule = { min: 1, infinity: true };
+export const RETRIES_RULE: NumberRule = { min: 0, integer: true };

@@ -67,7 +67,7 @@ export function checkSimilarity(body: unknown, expected: number | string[]): str
   }
   if (!isObject(similarity)) return 'response has no "similarity" object for the named prompts';
   const keys = Object.keys(similarity);
-  if (keys.length !== expected.length || expected.some((k) => !(k in similarity))) {
+  if (keys.length !== expected.length || expected.some((k) => !Object.hasOwn(similarity, k))) {
     return `similarity keys [${keys.join(', ')}] do not match the prompt names [${expected.join(', ')}]`;
   }
   for (const key of keys) {

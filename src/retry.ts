@@ -135,8 +135,8 @@ export function resolveRetryPolicy(retryOn: RetryOn | undefined, backoff: Backof
     const path = ['retryOn', 'statuses', ...(bad >= 0 ? [bad] : [])];
     throw new ClipValidationError([{ path, message: 'must be a list of HTTP statuses (100-599)' }], 'Invalid client options');
   }
-  checkNumberOption('backoff.baseMs', backoff?.baseMs, 0);
-  checkNumberOption('backoff.capMs', backoff?.capMs, 0);
+  checkNumberOption('backoff.baseMs', backoff?.baseMs, { min: 0 });
+  checkNumberOption('backoff.capMs', backoff?.capMs, { min: 0 });
   return {
     statuses: new Set(statuses),
     timeouts: retryOn?.timeouts ?? true,

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ClipApiError, ClipClient, ClipError, ClipResponseError, type ApiKeyTransport, type ClipClientOptions } from '../src/index.js';
+import { ClipApiError, ClipClient, ClipError, ClipResponseError, ClipValidationError, type ApiKeyTransport, type ClipClientOptions } from '../src/index.js';
 import { startMockServer } from '../src/testing/index.js';
 import { reply, startStub, type StubServer } from './helpers/http.js';
 
@@ -64,6 +64,27 @@ describe('channels', () => {
     expect(error).toBeInstanceOf(ClipApiError);
     expect((error as ClipApiError).status).toBe(401);
     expect(keyChannels()).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('refuses a key with control characters or spaces at either end, without quoting it', () => {
+    for (const bad of [`${KEY}\n`, ` ${KEY}`, `${KEY}\u00e9`]) {
+      const error = (() => {
+        try {
+          return new ClipClient({ apiKey: bad });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ClipValidationError);
+      expect(String(error)).not.toContain(KEY);
+    }
+  });
+
+  it('refuses a baseUrl carrying a query string or credentials, without quoting it', () => {
+    for (const baseUrl of [`https://infer.roboflow.com/?api_key=${KEY}`, `https://user:${KEY}@infer.roboflow.com`]) {
+      expect(() => new ClipClient({ baseUrl, apiKey: null })).toThrow(ClipValidationError);
+      expect(() => new ClipClient({ baseUrl, apiKey: null })).not.toThrow(new RegExp(KEY));
+    }
   });
 
   it('URL-encodes a query-string key so that it arrives intact', async () => {

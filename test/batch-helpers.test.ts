@@ -152,6 +152,13 @@ describe('compareMany', () => {
     expect(ctx.mock.requests).toHaveLength(1);
   });
 
+  it('refuses an empty prompt list or an invalid subject before anything is sent', async () => {
+    await expect(ctx.clip.compareMany({ subject, prompt: [] })).rejects.toBeInstanceOf(ClipValidationError);
+    await expect(ctx.clip.compareMany({ subject, prompt: {} })).rejects.toBeInstanceOf(ClipValidationError);
+    await expect(ctx.clip.compareMany({ subject: 'not an image', prompt: texts(20) })).rejects.toBeInstanceOf(ClipValidationError);
+    expect(ctx.mock.requests).toEqual([]);
+  });
+
   it('refuses a batchSize above 8 before anything is sent', async () => {
     await expect(ctx.clip.compareMany({ subject, prompt: texts(20) }, { batchSize: 12 })).rejects.toBeInstanceOf(ClipValidationError);
     expect(ctx.mock.requests).toEqual([]);

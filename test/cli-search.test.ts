@@ -43,10 +43,10 @@ function sink(isTTY = false): { stream: Writable; text: () => string } {
   return { stream, text: () => chunks.join('') };
 }
 
-async function cli(command: Command, argv: string[], options: { env?: typeof env; tty?: boolean } = {}) {
+async function cli(command: Command, argv: string[], options: { env?: typeof env; tty?: boolean; stop?: AbortSignal } = {}) {
   const stdout = sink();
   const stderr = sink(options.tty);
-  const io = { stdout: stdout.stream, stderr: stderr.stream, env: options.env ?? env, stop: new AbortController().signal };
+  const io = { stdout: stdout.stream, stderr: stderr.stream, env: options.env ?? env, stop: options.stop ?? new AbortController().signal };
   const code = await runCli([command, ...argv], io);
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
@@ -155,6 +155,17 @@ describe('roboflow-clip classify', () => {
 });
 
 describe('roboflow-clip index', () => {
+  it('stops between batches when asked to stop (Ctrl+C), saving what it has, and resumes later', async () => {
+    const dir = await photoFolder('index-stop', PETS);
+    const out = join(work, 'stopped.index');
+    const stopped = await cli(indexDir, [dir, '--out', out], { stop: AbortSignal.abort() });
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/indexed 0 new image/);
+    expect(mock.requests).toHaveLength(0);
+    const resumed = await cli(indexDir, [dir, '--out', out]);
+    expect(resumed.stdout).toMatch(/indexed 3 new image/);
+  });
+
   it('embeds every image under DIR, subfolders included, keyed by relative path, 8 per request', async () => {
     const files = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`img/${i}.jpg`, `picture number ${i}`]));
     const dir = await photoFolder('index-all', { ...PETS, ...files });

@@ -98,6 +98,12 @@ describe('plain-http warning', () => {
     expect(warnings[0]!.message).not.toContain(KEY);
   });
 
+  it('warns for every plain-http server of a list, not only the first', () => {
+    const logger = recorder();
+    client({ baseUrl: ['http://127.0.0.1:9001', 'http://clip-2.example.internal:9001'], logger });
+    expect(logger.lines.map(([, line]) => line)).toEqual([expect.stringContaining('clip-2.example.internal:9001')]);
+  });
+
   it('stays silent for https, for loopback hosts, and without a key', () => {
     const logger = recorder();
     client({ baseUrl: 'https://clip.example.net', logger });
@@ -147,6 +153,25 @@ describe('logger', () => {
 });
 
 describe('options', () => {
+  it.each([
+    ['timeoutMs', { timeoutMs: 0 }],
+    ['deadlineMs', { deadlineMs: -5 }],
+    ['maxRetries', { maxRetries: 1.5 }],
+    ['maxRetries', { maxRetries: Number.POSITIVE_INFINITY }],
+  ])('refuses an invalid per-call %s before anything is sent', async (name, options) => {
+    const sent = await startMockServer();
+    try {
+      const error = await client({ baseUrl: sent.url, apiKey: null })
+        .embedText({ text: 'a cat' }, options)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClipValidationError);
+      expect((error as ClipValidationError).issues[0]!.path).toEqual([name]);
+      expect(sent.requests).toEqual([]);
+    } finally {
+      await sent.close();
+    }
+  });
+
   it("accepts a timeoutMs beyond setTimeout's range without it firing at once", async () => {
     const slow = await startMockServer({ latencyMs: 30 });
     try {

@@ -74,12 +74,20 @@ describe('searchText and searchImage', () => {
     expect(mock.requests).toHaveLength(0);
   });
 
-  it('with no client clipVersion, a query of another dimension is a dimension_mismatch naming the index\'s clipVersion', async () => {
+  it('with no client clipVersion, the query is embedded with the index\'s clipVersion', async () => {
+    const hits = await client().searchText(photoIndex('ViT-L-14'), 'a raccoon');
+    expect(hits[0]!.id).toMatch(/raccoon/);
+    expect(mock.requests.map((r) => (r.body as { clip_version_id?: string }).clip_version_id)).toEqual(['ViT-L-14']);
+  });
+
+  it('an index without a clipVersion and a query of another dimension is a dimension_mismatch', async () => {
+    const index = new EmbeddingIndex({ dimension: 768 });
+    index.add('x', Array.from({ length: 768 }, (_, i) => i + 1));
     const error = await client()
-      .searchText(photoIndex('ViT-L-14'), 'a raccoon')
+      .searchText(index, 'a raccoon')
       .catch((e: unknown) => e);
     expect((error as EmbeddingIndexError).code).toBe('dimension_mismatch');
-    expect((error as Error).message).toMatch(/512.*ViT-L-14.*768/);
+    expect((error as Error).message).toMatch(/512.*768/);
   });
 
   it('a k that is not an integer >= 1 is refused before any request', async () => {

@@ -64,7 +64,7 @@ The CLIP version defaults to the one FILE was built with, if it exists.`,
     const progress = progressBar(io.stderr, todo.length, 'images');
     let added = 0;
     try {
-      for (let start = 0; start < todo.length; start += batchSize) {
+      for (let start = 0; start < todo.length && !io.stop.aborted; start += batchSize) {
         const batch = todo.slice(start, start + batchSize);
         const { embedded, failed } = await embedFiles(clip, dir, batch);
         for (const [id, vector] of embedded) index.add(id, vector);
