@@ -77,6 +77,7 @@ import {
 } from './schemas.js';
 import type { ClipVersion } from './clip-versions.js';
 import { createTransport } from './transport/default.js';
+import { AttemptTimeout } from './transport/failures.js';
 import type { FetchFunction } from './transport/fetch.js';
 import type { Transport, TransportResponse } from './transport/types.js';
 import { VERSION } from './version.js';
@@ -446,25 +447,20 @@ export class ClipClient {
   }
 
   async #attempt(route: Route, body: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<TransportResponse> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), Math.min(timeoutMs, MAX_TIMER_MS));
-    const onAbort = signal && (() => controller.abort(signal.reason));
-    if (onAbort) signal.addEventListener('abort', onAbort, { once: true });
     try {
       return await this.#transport.send({
         origin: this.#origin,
         path: this.#paths[route],
         headers: this.#headers,
         body,
-        signal: controller.signal,
+        signal,
+        timeoutMs: Math.min(timeoutMs, MAX_TIMER_MS),
         maxResponseBytes: this.#maxResponseBytes,
       });
     } catch (error) {
-      if (controller.signal.aborted) throw controller.signal.reason instanceof AttemptTimeout ? controller.signal.reason : new ClipAbortError(undefined, { cause: signal?.reason });
+      if (error instanceof AttemptTimeout) throw error;
+      if (signal?.aborted) throw new ClipAbortError(undefined, { cause: signal.reason });
       throw error;
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -527,9 +523,6 @@ export class ClipClient {
     return `ClipClient { baseUrl: '${this.baseUrl}', apiKey: ${this.#apiKey ? "'***'" : 'none'} }`;
   }
 }
-
-/** Marks an attempt's timer firing, so a timeout is told apart from the caller's abort. */
-class AttemptTimeout extends Error {}
 
 const FINAL: AttemptFailure = { kind: 'final' };
 const TIMEOUT: AttemptFailure = { kind: 'timeout' };

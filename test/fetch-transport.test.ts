@@ -16,6 +16,7 @@ import {
 import { clipHandlers } from '../src/msw.js';
 import { startMockServer, type MockServer } from '../src/testing/index.js';
 import { createTransport as createEdgeTransport } from '../src/transport/default.edge.js';
+import { AttemptTimeout } from '../src/transport/failures.js';
 import { FetchTransport } from '../src/transport/fetch.js';
 import { refusedPort, reply, startStub, type StubHandler, type StubServer } from './helpers/http.js';
 
@@ -171,7 +172,7 @@ describe('FetchTransport maxResponseBytes', () => {
       path: '/clip/embed_text',
       headers: { 'content-type': 'application/json' },
       body: '{}',
-      signal: new AbortController().signal,
+      timeoutMs: 10_000,
       maxResponseBytes: limit,
     });
 
@@ -201,6 +202,26 @@ describe('FetchTransport maxResponseBytes', () => {
     };
     const response = await send(1_000);
     expect(response.body).toBe('ab€cd');
+  });
+});
+
+describe('FetchTransport timeoutMs', () => {
+  it('rejects with AttemptTimeout once timeoutMs passes, and the server sees the connection closed', async () => {
+    const closed: Promise<void>[] = [];
+    answer = (_req, res) => closed.push(new Promise((resolve) => res.on('close', resolve)));
+    const started = performance.now();
+    const sent = new FetchTransport(globalFetch).send({
+      origin: stub.url,
+      path: '/clip/embed_text',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      timeoutMs: 150,
+      maxResponseBytes: 1_000,
+    });
+    expect(await rejection(sent)).toBeInstanceOf(AttemptTimeout);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+    expect(closed).toHaveLength(1);
+    await closed[0];
   });
 });
 
@@ -255,7 +276,7 @@ describe('msw setupServer with the fetch transport', () => {
       path: `/clip/embed_text?api_key=${KEY}`,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text: 'a cat' }),
-      signal: new AbortController().signal,
+      timeoutMs: 10_000,
       maxResponseBytes: Number.POSITIVE_INFINITY,
     });
     expect(response.status).toBe(200);

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipConnectionError, ClipResponseError } from '../src/errors.js';
+import { AttemptTimeout } from '../src/transport/failures.js';
 import { UndiciTransport } from '../src/transport/undici.js';
 import type { TransportRequest } from '../src/transport/types.js';
 import { startStub, type StubServer } from './helpers/http.js';
 
 let stub: StubServer;
+/** One per `/hang` request the server received: settles when the server sees its connection close. */
+const hangs: Promise<void>[] = [];
 const transport = new UndiciTransport();
 
 beforeAll(async () => {
@@ -16,7 +19,10 @@ beforeAll(async () => {
       setTimeout(() => res.end('y'.repeat(600)), 5);
       return;
     }
-    if (req.url === '/hang') return;
+    if (req.url === '/hang') {
+      hangs.push(new Promise((resolve) => res.on('close', resolve)));
+      return;
+    }
     if (req.url === '/reset') return res.socket?.destroy();
     res.writeHead(201, { 'X-Model-Id': 'clip/RN50', 'set-cookie': ['a=1', 'b=2'] });
     res.write('{"echo":');
@@ -29,7 +35,7 @@ afterAll(async () => {
 });
 
 function request(path: string, init: Partial<TransportRequest> = {}): TransportRequest {
-  return { origin: stub.url, path, headers: { 'content-type': 'application/json' }, body: '{"a":"é"}', signal: new AbortController().signal, maxResponseBytes: Infinity, ...init };
+  return { origin: stub.url, path, headers: { 'content-type': 'application/json' }, body: '{"a":"é"}', timeoutMs: 10_000, maxResponseBytes: Infinity, ...init };
 }
 
 describe('UndiciTransport', () => {
@@ -55,6 +61,27 @@ describe('UndiciTransport', () => {
     const sent = transport.send(request('/hang', { signal: controller.signal }));
     setTimeout(() => controller.abort(new Error('stop now')), 20);
     await expect(sent).rejects.toThrow('stop now');
+  });
+
+  it('rejects with AttemptTimeout once timeoutMs passes, and the server sees the connection closed', async () => {
+    const before = hangs.length;
+    const started = performance.now();
+    await expect(transport.send(request('/hang', { timeoutMs: 150 }))).rejects.toBeInstanceOf(AttemptTimeout);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+    expect(hangs.length).toBe(before + 1);
+    await hangs[before];
+  });
+
+  it('sends nothing when timeoutMs passes before the connection is made', async () => {
+    const fresh = new UndiciTransport();
+    const before = stub.requests.length;
+    try {
+      await expect(fresh.send(request('/echo', { timeoutMs: 0 }))).rejects.toBeInstanceOf(AttemptTimeout);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(stub.requests.length).toBe(before);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('sends nothing when the signal has already fired', async () => {

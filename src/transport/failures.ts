@@ -35,3 +35,6 @@ export function knownCode(error: unknown): string | undefined {
 export function tooLarge(limit: number, status: number, headers: ResponseHeaders): ClipResponseError {
   return new ClipResponseError(`response body exceeds maxResponseBytes (${limit} bytes)`, { status, headers });
 }
+
+/** An attempt's `timeoutMs` passing, so that a timeout is told apart from the caller's abort. */
+export class AttemptTimeout extends Error {}

@@ -1,5 +1,5 @@
 import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
-import { CONNECTION_ERROR_MESSAGES, knownCode, tooLarge } from './failures.js';
+import { AttemptTimeout, CONNECTION_ERROR_MESSAGES, knownCode, tooLarge } from './failures.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** What the fetch transport passes to `fetch`. */
@@ -45,23 +45,35 @@ export class FetchTransport implements Transport {
     this.#origins = origins;
   }
 
+  /**
+   * fetch takes only a signal, so each request gets its own controller, fired by the attempt's timer
+   * or the caller's signal; the undici transport does without.
+   */
   async send(request: TransportRequest): Promise<TransportResponse> {
     const origin = this.#origins.length > 1 ? this.#origins[this.#turn++ % this.#origins.length]! : request.origin;
-    let response: FetchResponse;
+    const caller = request.signal;
+    if (caller?.aborted) throw caller.reason;
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), request.timeoutMs);
+    const onAbort = () => controller.abort(caller?.reason);
+    caller?.addEventListener('abort', onAbort, { once: true });
     try {
-      response = await this.#fetch(origin + request.path, {
-        method: 'POST',
-        headers: request.headers,
-        body: request.body,
-        signal: request.signal,
-        redirect: 'manual',
-      });
+      let response: FetchResponse;
+      try {
+        response = await this.#fetch(origin + request.path, { method: 'POST', headers: request.headers, body: request.body, signal, redirect: 'manual' });
+      } catch (error) {
+        throw signal.aborted ? error : toConnectionError(error);
+      }
+      const headers = readHeaders(response.headers);
+      const body = await readBody(response, headers, request.maxResponseBytes, signal);
+      return { status: response.status, headers, body };
     } catch (error) {
-      throw request.signal.aborted ? error : toConnectionError(error);
+      throw signal.aborted ? signal.reason : error;
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onAbort);
     }
-    const headers = readHeaders(response.headers);
-    const body = await readBody(response, headers, request);
-    return { status: response.status, headers, body };
   }
 
   /** fetch keeps no pool of the SDK's own to release. */
@@ -78,8 +90,7 @@ function readHeaders(source: FetchResponse['headers']): ResponseHeaders {
 }
 
 /** Reads the body chunk by chunk, so that an oversized one is cut off before it is all in memory. */
-async function readBody(response: FetchResponse, headers: ResponseHeaders, request: TransportRequest): Promise<string> {
-  const limit = request.maxResponseBytes;
+async function readBody(response: FetchResponse, headers: ResponseHeaders, limit: number, signal: AbortSignal): Promise<string> {
   const reader = response.body?.getReader();
   if (Number(headers['content-length']) > limit) {
     reader?.cancel().catch(ignore);
@@ -102,7 +113,7 @@ async function readBody(response: FetchResponse, headers: ResponseHeaders, reque
       text += decoder.decode(value, { stream: true });
     }
   } catch (error) {
-    if (error instanceof ClipResponseError || request.signal.aborted) throw error;
+    if (error instanceof ClipResponseError || signal.aborted) throw error;
     throw toConnectionError(error);
   }
   return text + decoder.decode();

@@ -8,8 +8,10 @@ export interface TransportRequest {
   path: string;
   headers: Record<string, string>;
   body: string;
-  /** Fires on the caller's abort, the attempt's timeout or the call's deadline. */
-  signal: AbortSignal;
+  /** The caller's own signal, passed through: when it fires the request is aborted. */
+  signal?: AbortSignal;
+  /** The attempt's limit (the timeout or what is left of the deadline), within `setTimeout`'s range. */
+  timeoutMs: number;
   /** A longer response body is cut off with `ClipResponseError`. */
   maxResponseBytes: number;
 }
@@ -23,8 +25,9 @@ export interface TransportResponse {
 /**
  * Sends requests. Implementations throw `ClipConnectionError` for network failures, with the error's
  * `code` and `beforeResponse` set when no response header had arrived (the retry policy's stale-socket
- * rule reads both), and `ClipResponseError` for an oversized body; any error after `signal` fired is
- * reported by the caller as a timeout or an abort.
+ * rule reads both), `ClipResponseError` for an oversized body, and `AttemptTimeout` once `timeoutMs`
+ * has passed, aborting the request. When `signal` fires they abort the request and reject with
+ * anything: the caller reports it as an abort.
  */
 export interface Transport {
   send(request: TransportRequest): Promise<TransportResponse>;

@@ -1,6 +1,6 @@
 import { Agent, BalancedPool, type Dispatcher } from 'undici';
 import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
-import { CONNECTION_ERROR_MESSAGES, knownCode, tooLarge } from './failures.js';
+import { AttemptTimeout, CONNECTION_ERROR_MESSAGES, knownCode, tooLarge } from './failures.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 
 const KEEP_ALIVE_TIMEOUT_MS = 4_000;
@@ -40,14 +40,20 @@ export class UndiciTransport implements Transport {
   }
 }
 
-/** Collects one response into a string, enforcing `maxResponseBytes` and the request's signal. */
+/**
+ * Collects one response into a string, enforcing `maxResponseBytes`, the attempt's `timeoutMs` and the
+ * caller's signal. The handler owns the timer so that no AbortController is made per attempt.
+ */
 class CollectingHandler implements Dispatcher.DispatchHandler {
   settled = false;
   readonly #limit: number;
-  readonly #signal: AbortSignal;
+  readonly #signal: AbortSignal | undefined;
   readonly #resolve: (response: TransportResponse) => void;
   readonly #reject: (error: unknown) => void;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #controller: Dispatcher.DispatchController | undefined;
+  /** Why the request was given up before it settled by itself, for a controller that arrives later. */
+  #reason: Error | undefined;
   #status = 0;
   #headers: ResponseHeaders = {};
   #chunks: Buffer[] = [];
@@ -58,13 +64,17 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
     this.#signal = request.signal;
     this.#resolve = resolve;
     this.#reject = reject;
-    if (this.#signal.aborted) this.#fail(this.#signal.reason);
-    else this.#signal.addEventListener('abort', this.#onAbort);
+    if (this.#signal?.aborted) {
+      this.#giveUp(this.#signal.reason);
+      return;
+    }
+    this.#signal?.addEventListener('abort', this.#onAbort);
+    this.#timer = setTimeout(this.#onTimeout, request.timeoutMs);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
-    if (this.settled) controller.abort(this.#signal.reason);
+    if (this.settled) controller.abort(this.#reason as Error);
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -82,8 +92,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.settled) return;
-    this.settled = true;
-    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#settle();
     const chunks = this.#chunks;
     const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.#size).toString('utf8');
     this.#resolve({ status: this.#status, headers: this.#headers, body });
@@ -93,16 +102,27 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
     this.#fail(error instanceof ClipResponseError ? error : toConnectionError(error, this.#status === 0));
   }
 
-  readonly #onAbort = () => {
-    this.#fail(this.#signal.reason);
-    this.#controller?.abort(this.#signal.reason);
-  };
+  readonly #onAbort = () => this.#giveUp(this.#signal?.reason);
+
+  readonly #onTimeout = () => this.#giveUp(new AttemptTimeout());
+
+  #giveUp(reason: Error): void {
+    if (this.settled) return;
+    this.#reason = reason;
+    this.#fail(reason);
+    this.#controller?.abort(reason);
+  }
 
   #fail(error: unknown): void {
     if (this.settled) return;
-    this.settled = true;
-    this.#signal.removeEventListener('abort', this.#onAbort);
+    this.#settle();
     this.#reject(error);
+  }
+
+  #settle(): void {
+    this.settled = true;
+    clearTimeout(this.#timer);
+    this.#signal?.removeEventListener('abort', this.#onAbort);
   }
 
   #tooLarge(): ClipResponseError {
