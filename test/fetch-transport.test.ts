@@ -111,6 +111,15 @@ describe('fetch transport over a real socket', () => {
     expect(error).toBeInstanceOf(ClipConnectionError);
   });
 
+  it('gives a reset before any response header one free retry, as the undici transport does', async () => {
+    answer = (_req, res) => res.socket?.destroy();
+    const error = await rejection(stubClient({ maxRetries: 0 }).embedText({ text: 'a cat' }));
+    expect(error).toBeInstanceOf(ClipConnectionError);
+    expect((error as ClipConnectionError).code).toBeDefined();
+    expect((error as ClipConnectionError).beforeResponse).toBe(true);
+    expect(stub.requests).toHaveLength(2);
+  });
+
   it('raises ClipTimeoutError when the response never arrives', async () => {
     const error = await rejection(stubClient({ timeoutMs: 150 }).embedText({ text: 'a cat' }));
     expect(error).toBeInstanceOf(ClipTimeoutError);

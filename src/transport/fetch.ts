@@ -63,7 +63,7 @@ export class FetchTransport implements Transport {
       try {
         response = await this.#fetch(origin + request.path, { method: 'POST', headers: request.headers, body: request.body, signal, redirect: 'manual' });
       } catch (error) {
-        throw signal.aborted ? error : toConnectionError(error);
+        throw signal.aborted ? error : toConnectionError(error, true);
       }
       const headers = readHeaders(response.headers);
       const body = await readBody(response, headers, request.maxResponseBytes, signal);
@@ -114,20 +114,21 @@ async function readBody(response: FetchResponse, headers: ResponseHeaders, limit
     }
   } catch (error) {
     if (error instanceof ClipResponseError || signal.aborted) throw error;
-    throw toConnectionError(error);
+    throw toConnectionError(error, false);
   }
   return text + decoder.decode();
 }
 
 /** Maps by code, never by class: fetch implementations throw plain `TypeError`s with differing causes. */
-function toConnectionError(error: unknown): ClipConnectionError {
+/** `beforeResponse`: no response header had arrived, which is what makes a reset a stale-socket retry. */
+function toConnectionError(error: unknown, beforeResponse: boolean): ClipConnectionError {
   const cause = (error as { cause?: unknown } | null)?.cause;
   for (const candidate of [cause, error]) {
     const code = knownCode(candidate);
-    if (code) return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: candidate });
+    if (code) return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: candidate, code, beforeResponse });
   }
   const detail = messageOf(cause) ?? messageOf(error) ?? String(error);
-  return new ClipConnectionError(`request failed: ${detail}`, { cause: cause instanceof Error ? cause : error });
+  return new ClipConnectionError(`request failed: ${detail}`, { cause: cause instanceof Error ? cause : error, beforeResponse });
 }
 
 function messageOf(error: unknown): string | undefined {
