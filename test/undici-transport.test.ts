@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, buildConnector } from 'undici';
 import { ClipConnectionError, ClipResponseError } from '../src/errors.js';
 import { AttemptTimeout } from '../src/transport/failures.js';
 import { UndiciTransport } from '../src/transport/undici.js';
@@ -73,14 +74,18 @@ describe('UndiciTransport', () => {
   });
 
   it('sends nothing when timeoutMs passes before the connection is made', async () => {
-    const fresh = new UndiciTransport();
+    // Connections take 100 ms to open, so the 0 ms timer surely fires first.
+    const connect = buildConnector({});
+    const slowConnect: buildConnector.connector = (options, callback) => void setTimeout(() => connect(options, callback), 100);
+    const agent = new Agent({ connect: slowConnect });
+    const fresh = new UndiciTransport(agent);
     const before = stub.requests.length;
     try {
       await expect(fresh.send(request('/echo', { timeoutMs: 0 }))).rejects.toBeInstanceOf(AttemptTimeout);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 200));
       expect(stub.requests.length).toBe(before);
     } finally {
-      await fresh.close();
+      await agent.close();
     }
   });
 
