@@ -109,10 +109,12 @@ export type EmbedTexts = (texts: string[]) => Promise<ArrayLike<number>[]>;
 
 /**
  * Text embeddings in a bounded LRU keyed by CLIP version and exact text, so a label embedded once
- * is not requested again while it stays among the most recently used.
+ * is not requested again while it stays among the most recently used. A label already being
+ * requested by another call is awaited, not requested twice.
  */
 export class LabelEmbeddingCache {
   readonly #cache: LruCache<string, Float32Array>;
+  readonly #pending = new Map<string, Promise<Float32Array>>();
 
   constructor(capacity = DEFAULT_LABEL_CACHE_SIZE) {
     if (!Number.isInteger(capacity) || capacity < 0) {
@@ -135,20 +137,45 @@ export class LabelEmbeddingCache {
   async embed(clipVersion: string, texts: readonly string[], embedTexts: EmbedTexts): Promise<Float32Array[]> {
     const found = new Map<string, Float32Array>();
     const missing: string[] = [];
+    const elsewhere: Promise<void>[] = [];
     for (const text of new Set(texts)) {
-      const cached = this.#cache.get(keyOf(clipVersion, text));
+      const key = keyOf(clipVersion, text);
+      const cached = this.#cache.get(key);
+      const pending = cached ? undefined : this.#pending.get(key);
       if (cached) found.set(text, cached);
+      else if (pending) elsewhere.push(pending.then((vector) => void found.set(text, vector)));
       else missing.push(text);
     }
-    await forEachChunk(missing, TEXTS_PER_REQUEST, CONCURRENT_REQUESTS, async (chunk) => {
-      const vectors = await embedTexts(chunk);
-      chunk.forEach((text, i) => {
-        const vector = Float32Array.from(vectors[i]!);
-        found.set(text, vector);
-        this.#cache.set(keyOf(clipVersion, text), vector);
+    const settlers = new Map(missing.map((text) => [text, this.#announce(keyOf(clipVersion, text))]));
+    try {
+      const requested = forEachChunk(missing, TEXTS_PER_REQUEST, CONCURRENT_REQUESTS, async (chunk) => {
+        const vectors = await embedTexts(chunk);
+        chunk.forEach((text, i) => {
+          const vector = Float32Array.from(vectors[i]!);
+          found.set(text, vector);
+          this.#cache.set(keyOf(clipVersion, text), vector);
+          settlers.get(text)!.resolve(vector);
+        });
       });
-    });
+      // One Promise.all over both, so that no rejection is left without a handler.
+      await Promise.all([requested, ...elsewhere]);
+    } catch (error) {
+      for (const settler of settlers.values()) settler.reject(error);
+      throw error;
+    } finally {
+      for (const text of missing) this.#pending.delete(keyOf(clipVersion, text));
+    }
     return texts.map((text) => found.get(text)!);
+  }
+
+  /** Marks a label as being requested, for other calls to await; settled by the call that requests it. */
+  #announce(key: string): { resolve: (vector: Float32Array) => void; reject: (error: unknown) => void } {
+    let settler!: { resolve: (vector: Float32Array) => void; reject: (error: unknown) => void };
+    const promise = new Promise<Float32Array>((resolve, reject) => (settler = { resolve, reject }));
+    // The requesting call reports its own failure; a call that waits on this promise gets it too.
+    promise.catch(() => {});
+    this.#pending.set(key, promise);
+    return settler;
   }
 }
 

@@ -120,6 +120,28 @@ describe('classify', () => {
     expect(mock.requests.slice(before).map((r) => r.path)).toEqual(['/clip/embed_image']);
   });
 
+  it('concurrent first calls with the same labels request them once', async () => {
+    const clip = client();
+    const results = await Promise.all([1, 2, 3].map((i) => clip.classify(`https://images.example.com/pets/cat-${i}.jpg`, ANIMALS)));
+    expect(results.every((r) => r.length === ANIMALS.length)).toBe(true);
+    expect(mock.requests.filter((r) => r.path === '/clip/embed_text')).toHaveLength(1);
+  });
+
+  it('a failed label request fails every call waiting on it, and caches nothing', async () => {
+    const cache = new LabelEmbeddingCache(16);
+    const boom = new Error('server down');
+    let calls = 0;
+    const embedTexts = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw boom;
+    };
+    const outcomes = await Promise.allSettled([cache.embed('v', ['a', 'b'], embedTexts), cache.embed('v', ['b'], embedTexts)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(calls).toBe(1);
+    expect(cache.size).toBe(0);
+  });
+
   it('only labels not yet cached are requested', async () => {
     const clip = client();
     await clip.classify(IMAGE, ['cat', 'dog']);
