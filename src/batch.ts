@@ -39,6 +39,8 @@ export interface ResolvedBatchOptions {
 }
 
 export const DEFAULT_CONCURRENCY = 4;
+/** Texts per `embed_text` request of a batch job: the server sets no limit; this keeps each body and answer modest. */
+export const DEFAULT_TEXT_BATCH_SIZE = 32;
 
 /** Checks the job's options before anything is read or sent. */
 export function resolveBatchOptions(options: BatchOptions, limits: BatchLimits): ResolvedBatchOptions {

@@ -2,6 +2,7 @@
  * Zero-shot classification: an image's embedding against the text embeddings of labels, scored
  * the way CLIP scores them. Label embeddings are cached, so repeat calls cost one image request.
  */
+import { DEFAULT_CONCURRENCY, DEFAULT_TEXT_BATCH_SIZE } from './batch.js';
 import { ClipResponseError, ClipValidationError, type ValidationIssue } from './errors.js';
 import { isPlainObject } from './images.js';
 import { LruCache } from './lru.js';
@@ -13,10 +14,6 @@ export const CLIP_LOGIT_SCALE = 100;
 /** Label texts kept by a client's cache unless `labelCacheSize` says otherwise. */
 export const DEFAULT_LABEL_CACHE_SIZE = 4096;
 
-// embed_text has no server-side count limit; this keeps each request body and response modest.
-const TEXTS_PER_REQUEST = 32;
-// Requests in flight at once while embedding many new labels.
-const CONCURRENT_REQUESTS = 4;
 
 /** Labels as a list (each label is its own text) or a name map (`{ cat: 'a photo of a cat' }`, results keyed by name). */
 export type Labels<L extends string = string> = readonly L[] | Readonly<Record<L, string>>;
@@ -131,7 +128,7 @@ export class LabelEmbeddingCache {
   }
 
   /**
-   * One embedding per text, in order: cached ones reused, the rest requested `TEXTS_PER_REQUEST`
+   * One embedding per text, in order: cached ones reused, the rest requested `DEFAULT_TEXT_BATCH_SIZE`
    * at a time. Server embeddings are float32, so Float32Array storage loses nothing.
    */
   async embed(clipVersion: string, texts: readonly string[], embedTexts: EmbedTexts): Promise<Float32Array[]> {
@@ -148,7 +145,7 @@ export class LabelEmbeddingCache {
     }
     const settlers = new Map(missing.map((text) => [text, this.#announce(keyOf(clipVersion, text))]));
     try {
-      const requested = forEachChunk(missing, TEXTS_PER_REQUEST, CONCURRENT_REQUESTS, async (chunk) => {
+      const requested = forEachChunk(missing, DEFAULT_TEXT_BATCH_SIZE, DEFAULT_CONCURRENCY, async (chunk) => {
         const vectors = await embedTexts(chunk);
         chunk.forEach((text, i) => {
           const vector = Float32Array.from(vectors[i]!);

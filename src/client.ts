@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import {
   checkBatchInputs,
   compareInBatches,
+  DEFAULT_TEXT_BATCH_SIZE,
   firstPrompts,
   resolveBatchOptions,
   runBatches,
@@ -168,7 +169,7 @@ export interface BatchJobOptions extends BatchOptions {
 }
 
 const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
-const TEXT_BATCHES = { defaultBatchSize: 32, maxBatchSize: Number.POSITIVE_INFINITY };
+const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatchSize: Number.POSITIVE_INFINITY };
 
 /** Client of the Roboflow CLIP routes: `embed_image`, `embed_text` and `compare`. */
 export class ClipClient {

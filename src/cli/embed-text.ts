@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { MAX_ITEMS_PER_REQUEST } from '../index.js';
+import { DEFAULT_TEXT_BATCH_SIZE } from '../batch.js';
 import { chunks, CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFrom, UsageError, writeJsonLine, type Command } from './command.js';
 
 export const embedText: Command = {
@@ -20,7 +20,7 @@ Example:
     if (positionals.length === 0) throw new UsageError('give at least one TEXT');
     const clip = clientFrom(values, io);
     try {
-      for (const batch of chunks(positionals, MAX_ITEMS_PER_REQUEST)) {
+      for (const batch of chunks(positionals, DEFAULT_TEXT_BATCH_SIZE)) {
         const { embeddings } = await clip.embedText({ text: batch });
         batch.forEach((text, i) => writeJsonLine(io, { text, embedding: embeddings[i] }));
       }
