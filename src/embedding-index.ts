@@ -1,10 +1,12 @@
 /**
  * In-memory cosine-similarity index over CLIP embeddings. Rows live in one contiguous
- * Float32Array, unit-normalised on insert, so a search is one pass of dot products.
+ * Float32Array, unit-normalised on insert, so a search is one pass of dot products: in WebAssembly
+ * SIMD where the runtime compiles it (the array is then a view of its memory), otherwise in JS.
  */
 import { ClipError } from './errors.js';
 import { loadNodeFs } from './node-fs.js';
 import { l2Norm, TopKSelector } from './math.js';
+import { SIMD_BLOCK_ROWS, simdRows, type SimdRows } from './simd/kernel.js';
 
 export type EmbeddingIndexErrorCode =
   | 'dimension_mismatch'
@@ -97,12 +99,13 @@ export class EmbeddingIndex<M = unknown> {
   readonly clipVersion: string | undefined;
   #dimension: number | undefined;
   readonly #initialCapacity: number;
-  #data = new Float32Array(0);
+  #data: Float32Array = new Float32Array(0);
   #query = new Float32Array(0);
   readonly #scores = new Float64Array(BLOCK_ROWS);
   readonly #ids: string[] = [];
   readonly #metadata: (M | undefined)[] = [];
   readonly #rows = new Map<string, number>();
+  #simd: SimdRows | undefined;
 
   constructor(options: EmbeddingIndexOptions = {}) {
     const { dimension, clipVersion, initialCapacity = 1024 } = options;
@@ -115,6 +118,7 @@ export class EmbeddingIndex<M = unknown> {
     this.#dimension = dimension;
     this.clipVersion = clipVersion;
     this.#initialCapacity = initialCapacity;
+    this.#simd = simdRows();
   }
 
   /** Vector length, or undefined until fixed by the constructor or the first add. */
@@ -204,12 +208,15 @@ export class EmbeddingIndex<M = unknown> {
     for (let j = 0; j < dim; j++) q[j] = vector[j]! / length;
 
     const data = this.#data;
-    const scores = this.#scores;
+    const simd = this.#simd;
+    const block = simd ? SIMD_BLOCK_ROWS : BLOCK_ROWS;
+    const scores = simd ? simd.prepare(data, q) : this.#scores;
     const selector = new TopKSelector(Math.min(k, n));
     let threshold = -Infinity;
-    for (let row = 0; row < n; row += BLOCK_ROWS) {
-      const rows = Math.min(BLOCK_ROWS, n - row);
-      if (rows === BLOCK_ROWS) dotBlock(data, row * dim, q, dim, scores);
+    for (let row = 0; row < n; row += block) {
+      const rows = Math.min(block, n - row);
+      if (simd) simd.score(row, rows, dim);
+      else if (rows === BLOCK_ROWS) dotBlock(data, row * dim, q, dim, scores as Float64Array);
       else for (let r = 0; r < rows; r++) scores[r] = dotRow(data, (row + r) * dim, q, dim);
       for (let r = 0; r < rows; r++) {
         // Rows arrive in ascending order, so an equal score can never displace a kept one.
@@ -406,7 +413,20 @@ export class EmbeddingIndex<M = unknown> {
 
   #ensureCapacity(floats: number): void {
     if (this.#data.length >= floats) return;
-    const grown = new Float32Array(Math.max(floats, this.#data.length * 2, this.#initialCapacity * this.#dimension!));
+    const dim = this.#dimension!;
+    const capacity = Math.max(floats, this.#data.length * 2, this.#initialCapacity * dim);
+    // The kernel reads four floats at a time; rows of other lengths are scored in JS.
+    if (dim % 4) this.#simd = undefined;
+    try {
+      if (this.#simd) {
+        this.#data = this.#simd.resize(capacity, dim);
+        return;
+      }
+    } catch {
+      // Past WebAssembly's 4 GiB: move the rows to JS memory and score them there from now on.
+      this.#simd = undefined;
+    }
+    const grown = new Float32Array(capacity);
     grown.set(this.#data);
     this.#data = grown;
   }
