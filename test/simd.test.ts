@@ -52,7 +52,7 @@ describe('SIMD kernel', () => {
     expect(buildIndex(false, vectors).search(query!, 5).some((hit) => Math.fround(hit.score) !== hit.score)).toBe(true);
   });
 
-  it('gives the JS path\'s ids and scores (within 1e-6), also after removals', () => {
+  it('gives the JS path\'s top k, scores within 1e-6 (rows that close may swap), also after removals', () => {
     const component = fc.float({ min: -1, max: 1, noNaN: true, noDefaultInfinity: true });
     fc.assert(
       fc.property(
@@ -68,9 +68,15 @@ describe('SIMD kernel', () => {
           const usable = (v: number[]) => Math.hypot(...v) > 1e-3;
           fc.pre(vectors.every(usable) && usable(query));
           const simd = buildIndex(true, vectors, removals).search(query, k);
-          const js = buildIndex(false, vectors, removals).search(query, k);
-          expect(simd.map((h) => h.id)).toEqual(js.map((h) => h.id));
-          simd.forEach((h, i) => expect(Math.abs(h.score - js[i]!.score)).toBeLessThanOrEqual(1e-6));
+          const jsIndex = buildIndex(false, vectors, removals);
+          const js = jsIndex.search(query, k);
+          // Float32 sums may order rows whose scores differ by less than 1e-6 either way.
+          const jsScore = new Map(jsIndex.search(query, Math.max(1, jsIndex.size)).map((h) => [h.id, h.score]));
+          expect(simd).toHaveLength(js.length);
+          simd.forEach((h, i) => {
+            expect(Math.abs(h.score - js[i]!.score)).toBeLessThanOrEqual(1e-6);
+            expect(Math.abs(jsScore.get(h.id)! - js[i]!.score)).toBeLessThanOrEqual(2e-6);
+          });
         },
       ),
     );
