@@ -1,35 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClipAbortError, ClipClient, ClipValidationError, type ClipClientOptions } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { ClipAbortError, ClipClient, ClipValidationError } from '../src/index.js';
 import { LabelEmbeddingCache } from '../src/classify.js';
-import { mockImageEmbedding, mockTextEmbedding, startMockServer, type MockServer } from '../src/testing/index.js';
+import { mockImageEmbedding, mockTextEmbedding, startMockServer } from '../src/testing/index.js';
+import { useMockClient } from './helpers/mock-client.js';
 
 const IMAGE = 'https://images.example.com/pets/tabby-cat.jpg';
 const ANIMALS = ['cat', 'dog', 'raccoon', 'horse', 'bird', 'fish', 'cow', 'sheep', 'goat', 'pig'];
 const TWENTY = [...ANIMALS, ...ANIMALS.map((a) => `${a} toy`)];
 
-let mock: MockServer;
-const clients: ClipClient[] = [];
+const ctx = useMockClient();
+const client = ctx.client;
 
-function client(options: ClipClientOptions = {}): ClipClient {
-  const c = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0, ...options });
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await mock.close();
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-});
 
 /** Texts sent to embed_text, request by request. */
 function textRequests(): string[][] {
-  return mock.requests.filter((r) => r.path === '/clip/embed_text').map((r) => [(r.body as { text: string | string[] }).text].flat());
+  return ctx.mock.requests.filter((r) => r.path === '/clip/embed_text').map((r) => [(r.body as { text: string | string[] }).text].flat());
 }
 
 // Written out here rather than taken from src/math.ts, so the test cannot agree with the code it checks.
@@ -65,7 +50,7 @@ describe('classify', () => {
 
   it('the image is embedded with one embed_image request', async () => {
     await client().classify(IMAGE, ['cat', 'dog']);
-    const images = mock.requests.filter((r) => r.path === '/clip/embed_image');
+    const images = ctx.mock.requests.filter((r) => r.path === '/clip/embed_image');
     expect(images).toHaveLength(1);
     expect((images[0]!.body as { image: unknown }).image).toEqual({ type: 'url', value: IMAGE });
   });
@@ -115,16 +100,16 @@ describe('classify', () => {
   it('the second call with the same 20 labels sends exactly one request', async () => {
     const clip = client();
     await clip.classify(IMAGE, TWENTY, { template: 'a photo of a {}' });
-    const before = mock.requests.length;
+    const before = ctx.mock.requests.length;
     await clip.classify('https://images.example.com/farm/cow.jpg', TWENTY, { template: 'a photo of a {}' });
-    expect(mock.requests.slice(before).map((r) => r.path)).toEqual(['/clip/embed_image']);
+    expect(ctx.mock.requests.slice(before).map((r) => r.path)).toEqual(['/clip/embed_image']);
   });
 
   it('concurrent first calls with the same labels request them once', async () => {
     const clip = client();
     const results = await Promise.all([1, 2, 3].map((i) => clip.classify(`https://images.example.com/pets/cat-${i}.jpg`, ANIMALS)));
     expect(results.every((r) => r.length === ANIMALS.length)).toBe(true);
-    expect(mock.requests.filter((r) => r.path === '/clip/embed_text')).toHaveLength(1);
+    expect(ctx.mock.requests.filter((r) => r.path === '/clip/embed_text')).toHaveLength(1);
   });
 
   it('a failed label request fails every call waiting on it, and caches nothing', async () => {
@@ -145,7 +130,7 @@ describe('classify', () => {
   it('only labels not yet cached are requested', async () => {
     const clip = client();
     await clip.classify(IMAGE, ['cat', 'dog']);
-    mock.requests.length = 0;
+    ctx.mock.requests.length = 0;
     await clip.classify(IMAGE, ['dog', 'cat', 'raccoon']);
     expect(textRequests()).toEqual([['raccoon']]);
   });
@@ -153,7 +138,7 @@ describe('classify', () => {
   it('the cache is bounded by labelCacheSize, dropping the least recently used labels', async () => {
     const clip = client({ labelCacheSize: 2 });
     await clip.classify(IMAGE, ['cat', 'dog', 'raccoon']);
-    mock.requests.length = 0;
+    ctx.mock.requests.length = 0;
     await clip.classify(IMAGE, ['dog', 'raccoon']);
     expect(textRequests()).toEqual([]);
     await clip.classify(IMAGE, ['cat']);
@@ -188,7 +173,7 @@ describe('classify', () => {
 
   it('the client sends classify requests with its clipVersion', async () => {
     await client({ clipVersion: 'ViT-L-14' }).classify(IMAGE, ['cat']);
-    expect(mock.requests.map((r) => (r.body as { clip_version_id?: string }).clip_version_id)).toEqual(['ViT-L-14', 'ViT-L-14']);
+    expect(ctx.mock.requests.map((r) => (r.body as { clip_version_id?: string }).clip_version_id)).toEqual(['ViT-L-14', 'ViT-L-14']);
   });
 
   it('an aborted signal rejects with ClipAbortError', async () => {
@@ -219,7 +204,7 @@ describe('classify: bad input is a ClipValidationError before any request', () =
     const clip = client();
     const error = await (clip.classify as (...args: unknown[]) => Promise<unknown>)(image, labels, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClipValidationError);
-    expect(mock.requests).toHaveLength(0);
+    expect(ctx.mock.requests).toHaveLength(0);
   });
 
   it('a bad labelCacheSize is refused when the client is created', () => {

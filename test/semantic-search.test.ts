@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClipClient, EmbeddingIndex, EmbeddingIndexError, type ClipClientOptions } from '../src/index.js';
-import { mockImageEmbedding, mockTextEmbedding, startMockServer, type MockServer } from '../src/testing/index.js';
+import { describe, expect, it } from 'vitest';
+import { EmbeddingIndex, EmbeddingIndexError } from '../src/index.js';
+import { mockImageEmbedding, mockTextEmbedding } from '../src/testing/index.js';
+import { useMockClient } from './helpers/mock-client.js';
 
 const PHOTOS = ['raccoon-in-the-woods', 'dog-on-a-beach', 'red-car', 'sailing-boat', 'cat-on-a-sofa'].map(
   (name) => `https://images.example.com/photos/${name}.jpg`,
 );
 
-let mock: MockServer;
-const clients: ClipClient[] = [];
-
-function client(options: ClipClientOptions = {}): ClipClient {
-  const c = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0, ...options });
-  clients.push(c);
-  return c;
-}
+const ctx = useMockClient();
+const client = ctx.client;
 
 function photoIndex(clipVersion?: 'ViT-B-16' | 'ViT-L-14'): EmbeddingIndex<{ url: string }> {
   const index = new EmbeddingIndex<{ url: string }>(clipVersion ? { clipVersion } : {});
@@ -21,22 +16,12 @@ function photoIndex(clipVersion?: 'ViT-B-16' | 'ViT-L-14'): EmbeddingIndex<{ url
   return index;
 }
 
-beforeAll(async () => {
-  mock = await startMockServer();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await mock.close();
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-});
 
 describe('searchText and searchImage', () => {
   it('searchText embeds the query with one embed_text request and searches the index with it', async () => {
     const index = photoIndex();
     const hits = await client().searchText(index, 'a raccoon', 3);
-    expect(mock.requests.map((r) => [r.path, r.body])).toEqual([['/clip/embed_text', { text: 'a raccoon' }]]);
+    expect(ctx.mock.requests.map((r) => [r.path, r.body])).toEqual([['/clip/embed_text', { text: 'a raccoon' }]]);
     expect(hits).toEqual(index.search(mockTextEmbedding('a raccoon'), 3));
     expect(hits[0]!.id).toBe(PHOTOS[0]);
   });
@@ -45,7 +30,7 @@ describe('searchText and searchImage', () => {
     const index = photoIndex();
     const query = 'https://images.example.com/other/sleepy-cat.jpg';
     const hits = await client().searchImage(index, query, 2);
-    expect(mock.requests.map((r) => r.path)).toEqual(['/clip/embed_image']);
+    expect(ctx.mock.requests.map((r) => r.path)).toEqual(['/clip/embed_image']);
     expect(hits).toEqual(index.search(mockImageEmbedding({ type: 'url', value: query }), 2));
     expect(hits[0]!.metadata).toEqual({ url: PHOTOS[4] });
   });
@@ -63,7 +48,7 @@ describe('searchText and searchImage', () => {
     expect(error).toBeInstanceOf(EmbeddingIndexError);
     expect((error as EmbeddingIndexError).code).toBe('clip_version_mismatch');
     expect((error as Error).message).toMatch(/ViT-L-14.*ViT-B-16/);
-    expect(mock.requests).toHaveLength(0);
+    expect(ctx.mock.requests).toHaveLength(0);
   });
 
   it('an index whose dimension cannot match the client\'s clipVersion is refused before any request', async () => {
@@ -71,13 +56,13 @@ describe('searchText and searchImage', () => {
       .searchImage(photoIndex(), PHOTOS[0]!)
       .catch((e: unknown) => e);
     expect((error as EmbeddingIndexError).code).toBe('dimension_mismatch');
-    expect(mock.requests).toHaveLength(0);
+    expect(ctx.mock.requests).toHaveLength(0);
   });
 
   it('with no client clipVersion, the query is embedded with the index\'s clipVersion', async () => {
     const hits = await client().searchText(photoIndex('ViT-L-14'), 'a raccoon');
     expect(hits[0]!.id).toMatch(/raccoon/);
-    expect(mock.requests.map((r) => (r.body as { clip_version_id?: string }).clip_version_id)).toEqual(['ViT-L-14']);
+    expect(ctx.mock.requests.map((r) => (r.body as { clip_version_id?: string }).clip_version_id)).toEqual(['ViT-L-14']);
   });
 
   it('an index without a clipVersion and a query of another dimension is a dimension_mismatch', async () => {
@@ -95,6 +80,6 @@ describe('searchText and searchImage', () => {
       .searchText(photoIndex(), 'a raccoon', 0)
       .catch((e: unknown) => e);
     expect((error as EmbeddingIndexError).code).toBe('invalid_argument');
-    expect(mock.requests).toHaveLength(0);
+    expect(ctx.mock.requests).toHaveLength(0);
   });
 });

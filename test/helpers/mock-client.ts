@@ -2,19 +2,34 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ClipClient, type ClipClientOptions } from '../../src/index.js';
 import { startMockServer, type MockServer } from '../../src/testing/index.js';
 
+export interface MockClientContext {
+  readonly mock: MockServer;
+  /** A client on the mock, made before the file's tests run. */
+  readonly clip: ClipClient;
+  /** A further client on the mock with these options, closed with the rest after all tests. */
+  client(options?: ClipClientOptions): ClipClient;
+}
+
 /**
- * One mock server and one client on it for a test file: started before all tests, the recorded
- * requests cleared before each, both closed after all. The client sends the key the mock expects
- * (none by default) and makes no retries, so a failure shows at once.
+ * One mock server and clients on it for a test file: started before all tests, the recorded
+ * requests cleared before each, all closed after all. Clients send the key the mock expects (none by
+ * default) and make no retries, so a failure shows at once.
  */
-export function useMockClient(options: { apiKey?: string; client?: ClipClientOptions } = {}): { readonly mock: MockServer; readonly clip: ClipClient } {
-  const state = {} as { mock: MockServer; clip: ClipClient };
+export function useMockClient(options: { apiKey?: string; client?: ClipClientOptions } = {}): MockClientContext {
+  const clients: ClipClient[] = [];
+  const state = {
+    client(extra: ClipClientOptions = {}): ClipClient {
+      const made = new ClipClient({ baseUrl: state.mock.url, apiKey: options.apiKey ?? null, maxRetries: 0, ...options.client, ...extra });
+      clients.push(made);
+      return made;
+    },
+  } as MockClientContext & { mock: MockServer; clip: ClipClient };
   beforeAll(async () => {
     state.mock = await startMockServer(options.apiKey === undefined ? {} : { apiKey: options.apiKey });
-    state.clip = new ClipClient({ baseUrl: state.mock.url, apiKey: options.apiKey ?? null, maxRetries: 0, ...options.client });
+    state.clip = state.client();
   });
   afterAll(async () => {
-    await state.clip.close();
+    await Promise.all(clients.map((c) => c.close()));
     await state.mock.close();
   });
   beforeEach(() => {
