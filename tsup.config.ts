@@ -14,26 +14,31 @@ const edgeTransport: NonNullable<Options['esbuildPlugins']>[number] = {
 };
 
 // Deno and Workers know the built-in modules only by their `node:` names.
-const shared = { sourcemap: true, splitting: false, treeshake: true, removeNodeProtocol: false } satisfies Options;
+const shared = { sourcemap: true, treeshake: true, removeNodeProtocol: false } satisfies Options;
 
 export default defineConfig([
   {
     ...shared,
     entry: {
       index: 'src/index.ts',
+      vectors: 'src/vectors.ts',
       'testing/index': 'src/testing/index.ts',
       msw: 'src/msw.ts',
     },
     format: ['esm', 'cjs'],
+    // Entries share chunks, so the error classes are one class whichever entry throws them.
+    splitting: true,
     dts: true,
     // The builds below run at the same time and write beside this one: their files are not this build's to clean.
-    clean: ['!index.edge.*', '!cli.*'],
+    clean: ['!edge/**', '!cli.*'],
     target: 'node20',
   },
   {
     ...shared,
-    entry: { 'index.edge': 'src/index.ts' },
+    entry: { index: 'src/index.ts', vectors: 'src/vectors.ts' },
+    outDir: 'dist/edge',
     format: ['esm'],
+    splitting: true,
     platform: 'neutral',
     target: 'es2022',
     esbuildPlugins: [edgeTransport],
@@ -42,6 +47,7 @@ export default defineConfig([
     ...shared,
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
+    splitting: false,
     platform: 'node',
     target: 'node20',
   },

@@ -2,7 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClipClient, EmbeddingIndex } from 'roboflow-clip';
+import { ClipClient } from 'roboflow-clip';
+import { EmbeddingIndex } from 'roboflow-clip/vectors';
 
 const pictures = [
   'https://images.freeimages.com/images/large-previews/36c/raccoons-in-the-wild-4-1624830.jpg',

@@ -3,29 +3,11 @@
  * Float32Array, unit-normalised on insert, so a search is one pass of dot products: in WebAssembly
  * SIMD where the runtime compiles it (the array is then a view of its memory), otherwise in JS.
  */
-import { ClipError } from './errors.js';
+import { EmbeddingIndexError } from './errors.js';
 import { loadNodeFs } from './node-fs.js';
 import { l2Norm, TopKSelector } from './math.js';
 import { SIMD_BLOCK_ROWS, simdRows, type SimdRows } from './simd/kernel.js';
 
-export type EmbeddingIndexErrorCode =
-  | 'dimension_mismatch'
-  | 'invalid_vector'
-  | 'duplicate_id'
-  | 'invalid_argument'
-  | 'clip_version_mismatch'
-  | 'invalid_file';
-
-/** Every error thrown by EmbeddingIndex (a ClipError like the rest of the SDK); branch on `code`. */
-export class EmbeddingIndexError extends ClipError {
-  override name = 'EmbeddingIndexError';
-  constructor(
-    readonly code: EmbeddingIndexErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Options of `new EmbeddingIndex()`. */
 export interface EmbeddingIndexOptions {

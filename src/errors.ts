@@ -202,3 +202,22 @@ export function redactCause(cause: unknown, secret: string | undefined): unknown
   if (code !== undefined) (clean as { code?: unknown }).code = code;
   return clean;
 }
+
+export type EmbeddingIndexErrorCode =
+  | 'dimension_mismatch'
+  | 'invalid_vector'
+  | 'duplicate_id'
+  | 'invalid_argument'
+  | 'clip_version_mismatch'
+  | 'invalid_file';
+
+/** Every error thrown by EmbeddingIndex (a ClipError like the rest of the SDK); branch on `code`. */
+export class EmbeddingIndexError extends ClipError {
+  override name = 'EmbeddingIndexError';
+  constructor(
+    readonly code: EmbeddingIndexErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -29,17 +29,10 @@ export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMe
 export { DEFAULT_RETRY_STATUSES } from './retry.js';
 export type { BackoffOptions, RetryOn } from './retry.js';
 export type { ClipLogger } from './logger.js';
-export { cosineSimilarity, dot, l2Norm, normalize, softmax, topK, TopKSelector } from './math.js';
-export type { Ranked } from './math.js';
-export { EmbeddingIndex, EmbeddingIndexError } from './embedding-index.js';
-export type {
-  EmbeddingIndexErrorCode,
-  EmbeddingIndexJson,
-  EmbeddingIndexOptions,
-  IndexEntry,
-  LoadExpectations,
-  SaveOptions,
-  SearchHit,
-} from './embedding-index.js';
+// The index and the similarity math live on `roboflow-clip/vectors`; the types the client's search
+// methods take and return are named here too.
+export { EmbeddingIndexError } from './errors.js';
+export type { EmbeddingIndexErrorCode } from './errors.js';
+export type { EmbeddingIndex, SearchHit } from './embedding-index.js';
 export { CLIP_LOGIT_SCALE, DEFAULT_LABEL_CACHE_SIZE } from './classify.js';
 export type { Classification, ClassifyOptions, Labels } from './classify.js';

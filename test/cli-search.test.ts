@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/index.js';
-import { EmbeddingIndex } from '../src/index.js';
+import { EmbeddingIndex } from '../src/vectors.js';
 import { handleClipRequest, startMockServer, type MockServer } from '../src/testing/index.js';
 import { startStub } from './helpers/http.js';
 

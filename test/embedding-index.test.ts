@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EmbeddingIndex, EmbeddingIndexError, type EmbeddingIndexErrorCode } from '../src/embedding-index.js';
+import { EmbeddingIndex, EmbeddingIndexError, type EmbeddingIndexErrorCode } from '../src/vectors.js';
 import { ClipError } from '../src/errors.js';
 import { cosineSimilarity } from '../src/math.js';
 

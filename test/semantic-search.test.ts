@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EmbeddingIndex, EmbeddingIndexError } from '../src/index.js';
+import { EmbeddingIndexError } from '../src/index.js';
+import { EmbeddingIndex } from '../src/vectors.js';
 import { mockImageEmbedding, mockTextEmbedding } from '../src/testing/index.js';
 import { useMockClient } from './helpers/mock-client.js';
 

@@ -66,6 +66,35 @@ describe('module systems', () => {
   });
 });
 
+// The vector index throws the same error classes the client entry exports, in either module system.
+const VECTORS_BODY = `
+  const index = new EmbeddingIndex({ dimension: 2 });
+  const error = (() => { try { index.add('a', [1, 2, 3]); } catch (e) { return e; } })();
+  console.log(JSON.stringify({ same: error instanceof EmbeddingIndexError && error instanceof ClipError, code: error.code, cosine: cosineSimilarity([1, 0], [1, 0]) }));`;
+const VECTORS_EXPECTED = JSON.stringify({ same: true, code: 'dimension_mismatch', cosine: 1 });
+
+describe('the vectors subpath', () => {
+  it('throws the error classes of the main entry, from CommonJS', async () => {
+    const script = await consumerFile(
+      'vectors.cjs',
+      `const { ClipError, EmbeddingIndexError } = require('roboflow-clip');
+       const { EmbeddingIndex, cosineSimilarity } = require('roboflow-clip/vectors');
+       ${VECTORS_BODY}`,
+    );
+    expect(await node(script)).toBe(VECTORS_EXPECTED);
+  });
+
+  it('throws the error classes of the main entry, from an ES module', async () => {
+    const script = await consumerFile(
+      'vectors.mjs',
+      `import { ClipError, EmbeddingIndexError } from 'roboflow-clip';
+       import { EmbeddingIndex, cosineSimilarity } from 'roboflow-clip/vectors';
+       ${VECTORS_BODY}`,
+    );
+    expect(await node(script)).toBe(VECTORS_EXPECTED);
+  });
+});
+
 describe('TypeScript consumers', () => {
   const source = `
     import { ClipApiError, ClipClient, type ClipClientOptions, type EmbeddingResult, type FetchFunction } from 'roboflow-clip';

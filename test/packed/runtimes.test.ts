@@ -95,7 +95,7 @@ describe('runtime matrix', () => {
         logLevel: 'silent',
       });
       const inputs = Object.keys(bundle.metafile.inputs);
-      expect(inputs.some((path) => path.includes('roboflow-clip/dist/index.edge.js'))).toBe(true);
+      expect(inputs.some((path) => path.includes('roboflow-clip/dist/edge/index.js'))).toBe(true);
       expect(inputs.filter((path) => path.includes('undici'))).toEqual([]);
       await copyFile(join(root, 'test/packed/workerd.capnp'), join(dir, 'workerd.capnp'));
       await callWorker(dir);

@@ -2,7 +2,8 @@
 // folder where the packed roboflow-clip is installed, with ROBOFLOW_CLIP_URL and ROBOFLOW_API_KEY set
 // to the mock server's. SMOKE_BUILD says which build the runtime must pick ('node' or 'edge');
 // SMOKE_TRANSPORT=fetch passes the runtime's fetch explicitly. Prints one JSON line; exits 1 on failure.
-import { ClipApiError, ClipClient, ClipError } from 'roboflow-clip';
+import { ClipApiError, ClipClient, ClipError, EmbeddingIndexError } from 'roboflow-clip';
+import { EmbeddingIndex } from 'roboflow-clip/vectors';
 
 const env = globalThis.process?.env ?? globalThis.Deno?.env.toObject() ?? {};
 const WRONG_KEY = 'smoke-wrong-key-3b9d';
@@ -18,7 +19,7 @@ const isVector = (v) => Array.isArray(v) && v.length === 512 && v.every(Number.i
 async function smoke() {
   check(/^http:\/\/127\.0\.0\.1:\d+\/?$/.test(env.ROBOFLOW_CLIP_URL ?? ''), 'ROBOFLOW_CLIP_URL is a loopback mock server');
   const resolved = import.meta.resolve('roboflow-clip');
-  const build = /index\.edge\.js$/.test(resolved) ? 'edge' : 'node';
+  const build = /\/edge\/index\.js$/.test(resolved) ? 'edge' : 'node';
   check(build === env.SMOKE_BUILD, `expected the ${env.SMOKE_BUILD} build, loaded ${resolved}`);
 
   const transport = env.SMOKE_TRANSPORT === 'fetch' ? { fetch: (url, init) => fetch(url, init) } : {};
@@ -35,6 +36,14 @@ async function smoke() {
     const { raccoon, car } = compared.similarity;
     check(Object.keys(compared.similarity).join() === 'raccoon,car', 'compare keys the result like the prompt');
     check(raccoon > car && raccoon <= 1 && car >= -1, `compare scores the raccoon higher (${raccoon} vs ${car})`);
+
+    const index = new EmbeddingIndex();
+    index.add('cat', text.embeddings[0]);
+    index.add('dog', text.embeddings[1]);
+    const [best] = await clip.searchText(index, 'a photo of a cat', 1);
+    check(best?.id === 'cat', `searchText finds the cat first, got ${best?.id}`);
+    const mismatch = (() => { try { index.add('short', [1, 2]); } catch (e) { return e; } })();
+    check(mismatch instanceof EmbeddingIndexError && mismatch.code === 'dimension_mismatch', `the index throws the main entry's EmbeddingIndexError, got ${mismatch}`);
   } finally {
     await clip.close();
   }
