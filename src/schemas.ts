@@ -86,7 +86,7 @@ export const embedImageRequestSchema = lazy(() =>
 
 /** One text, or a non-empty list of them; each a non-empty string. */
 export const embedTextRequestSchema = lazy(() =>
-  requestSchema({ text: z.transform((input, ctx) => parseItems(input, 'text', [], ctx, Number.POSITIVE_INFINITY)) }),
+  requestSchema({ text: z.transform((input, ctx) => parseItems(input, 'text', [], ctx, Infinity)) }),
 );
 
 const isItemType = (type: unknown): type is ItemType => type === 'image' || type === 'text';
