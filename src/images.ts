@@ -15,73 +15,65 @@ export interface WireImage {
 export type ImageInput = WireImage | string | URL | Uint8Array | ArrayBuffer | Blob;
 
 const DATA_URL = /^data:image\/[\w.+-]+;base64,/i;
-const SERVER_SIDE_TYPES = new Set(['file', 'numpy', 'pil', 'multipart']);
+const SERVER_SIDE_TYPES = new Set<unknown>(['file', 'numpy', 'pil', 'multipart']);
 
 const HOW_TO_MARK =
   'pass {type: "url", value} or {type: "base64", value}, an http(s):// URL, a data:image/...;base64, string, or the image bytes';
 
 /** The wire form of an image, or a message saying why the input is not one. Blobs must be read first. */
-export function toWireImage(input: unknown): WireImage | { error: string } {
+export function toWireImage(input: unknown): WireImage | string {
   if (typeof input === 'string') return fromString(input);
   if (input instanceof URL) return fromUrl(input.href);
   if (input instanceof Uint8Array) return fromBytes(input);
   if (input instanceof ArrayBuffer) return fromBytes(new Uint8Array(input));
-  if (isBlob(input)) return { error: 'a Blob must be read before validation' };
-  if (input && typeof input === 'object' && 'type' in input) return fromWireObject(input as Record<string, unknown>);
-  return { error: `expected an image: ${HOW_TO_MARK}` };
+  if (input instanceof Blob) return 'a Blob must be read before validation';
+  if (input && typeof input === 'object' && 'type' in input) return fromWireObject(input);
+  return `expected an image: ${HOW_TO_MARK}`;
 }
 
-function fromString(value: string): WireImage | { error: string } {
+function fromString(value: string): WireImage | string {
   if (/^https?:\/\//i.test(value)) return fromUrl(value);
   const dataUrl = DATA_URL.exec(value);
   if (dataUrl) return fromBase64(value.slice(dataUrl[0].length));
-  return { error: `the string "${preview(value)}" is not marked as an image: ${HOW_TO_MARK}` };
+  return `the string "${preview(value)}" is not marked as an image: ${HOW_TO_MARK}`;
 }
 
-function fromWireObject(input: Record<string, unknown>): WireImage | { error: string } {
-  const { type, value } = input;
-  if (typeof type === 'string' && SERVER_SIDE_TYPES.has(type)) {
-    return { error: `image type "${type}" reads the server's disk and is not accepted; use "url" or "base64"` };
+function fromWireObject({ type, value, ...extra }: Record<string, unknown>): WireImage | string {
+  if (type !== 'url' && type !== 'base64') {
+    return SERVER_SIDE_TYPES.has(type)
+      ? `image type "${type}" reads the server's disk and is not accepted; use "url" or "base64"`
+      : `image type must be "url" or "base64", got ${JSON.stringify(type)}`;
   }
-  if (type !== 'url' && type !== 'base64') return { error: `image type must be "url" or "base64", got ${JSON.stringify(type)}` };
-  const extra = Object.keys(input).filter((k) => k !== 'type' && k !== 'value');
-  if (extra.length > 0) return { error: `unknown image field(s): ${extra.join(', ')}` };
-  if (typeof value !== 'string') return { error: `image value must be a string, got ${typeof value}` };
+  const unknown = Object.keys(extra);
+  if (unknown.length > 0) return `unknown image field(s): ${unknown.join(', ')}`;
+  if (typeof value !== 'string') return `image value must be a string, got ${typeof value}`;
   return type === 'url' ? fromUrl(value) : fromBase64(value.replace(DATA_URL, ''));
 }
 
-function fromUrl(value: string): WireImage | { error: string } {
+function fromUrl(value: string): WireImage | string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return { error: `"${preview(value)}" is not a valid URL` };
+    return `"${preview(value)}" is not a valid URL`;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    return { error: `image URL must use http or https, got ${url.protocol.slice(0, -1)}` };
-  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `image URL must use http or https, got ${url.protocol.slice(0, -1)}`;
   return { type: 'url', value };
 }
 
-function fromBase64(value: string): WireImage | { error: string } {
-  if (value.length === 0) return { error: 'base64 image is empty' };
-  if (!isValidBase64(value)) {
-    return { error: 'base64 image is not valid padded base64 (A-Z a-z 0-9 + /, no whitespace)' };
-  }
+function fromBase64(value: string): WireImage | string {
+  if (value.length === 0) return 'base64 image is empty';
+  if (!isValidBase64(value)) return 'base64 image is not valid padded base64 (A-Z a-z 0-9 + /, no whitespace)';
   return { type: 'base64', value };
 }
 
-function fromBytes(bytes: Uint8Array): WireImage | { error: string } {
-  if (bytes.byteLength === 0) return { error: 'image bytes are empty' };
+function fromBytes(bytes: Uint8Array): WireImage | string {
+  if (bytes.byteLength === 0) return 'image bytes are empty';
   return { type: 'base64', value: encodeBase64(bytes) };
 }
 
 function preview(value: string): string {
   return value.length > 40 ? `${value.slice(0, 37)}...` : value;
-}
-
-function isBlob(value: unknown): value is Blob {
-  return typeof Blob !== 'undefined' && value instanceof Blob;
 }
 
 /**
@@ -98,19 +90,21 @@ export async function readBlobs<T extends Record<string, unknown>>(payload: T, f
   return (out ?? payload) as T;
 }
 
+/** The value itself when it holds no Blob, so that a payload without Blobs is not copied. */
 async function readBlobsIn(value: unknown): Promise<unknown> {
-  if (isBlob(value)) return new Uint8Array(await value.arrayBuffer());
-  if (Array.isArray(value)) {
-    if (!value.some(isBlob)) return value;
-    return Promise.all(value.map(async (v) => (isBlob(v) ? new Uint8Array(await v.arrayBuffer()) : v)));
-  }
+  if (Array.isArray(value)) return value.some(isBlob) ? Promise.all(value.map(readBlob)) : value;
   if (isPlainObject(value)) {
     const entries = Object.entries(value);
     if (!entries.some(([, v]) => isBlob(v))) return value;
-    const read = await Promise.all(entries.map(async ([k, v]) => [k, isBlob(v) ? new Uint8Array(await v.arrayBuffer()) : v]));
-    return Object.fromEntries(read);
+    return Object.fromEntries(await Promise.all(entries.map(async ([k, v]) => [k, await readBlob(v)])));
   }
-  return value;
+  return readBlob(value);
+}
+
+const isBlob = (value: unknown): value is Blob => value instanceof Blob;
+
+async function readBlob(value: unknown): Promise<unknown> {
+  return isBlob(value) ? new Uint8Array(await value.arrayBuffer()) : value;
 }
 
 /** A plain `{...}` object (not a class instance such as URL, Uint8Array or Blob). */

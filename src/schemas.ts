@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CLIP_VERSIONS, type ClipVersion } from './clip-versions.js';
-import { isPlainObject, toWireImage, type ImageInput, type WireImage } from './images.js';
+import { isPlainObject, toWireImage, type ImageInput } from './images.js';
 
 /** Most images per `embed_image` request and prompts per `compare` request; the server fails with 500 beyond. */
 export const MAX_ITEMS_PER_REQUEST = 8;
@@ -14,165 +14,113 @@ function lazy<T>(build: () => T): () => T {
   return () => (value ??= build());
 }
 
-/** One image, or a list of 1 to 8, in any accepted form, to wire images. */
-const imageField = lazy(() => z.unknown().transform((input, ctx) => {
-  if (input === undefined) return required(ctx);
-  if (!Array.isArray(input)) return toWireImageOrIssue(input, [], ctx);
-  if (input.length < 1 || input.length > MAX_ITEMS_PER_REQUEST) {
-    ctx.addIssue({ code: 'custom', message: `${countMessage('images')}, got ${input.length}` });
-    return z.NEVER;
-  }
-  return input.map((item, i) => toWireImageOrIssue(item, [i], ctx));
-}));
+type Ctx = z.core.$RefinementCtx<unknown>;
+type Path = (string | number)[];
+type ItemType = 'image' | 'text';
 
-function toWireImageOrIssue(input: unknown, path: (string | number)[], ctx: Ctx): WireImage {
-  const result = toWireImage(input);
-  if ('error' in result) {
-    ctx.addIssue({ code: 'custom', path, message: result.error });
-    return z.NEVER;
-  }
-  return result;
-}
-
-/** One text, or a non-empty list of them; each a non-empty string. */
-const textField = lazy(() => z.unknown().transform((input, ctx) => {
-  if (input === undefined) return required(ctx);
-  if (!Array.isArray(input)) return checkText(input, [], ctx);
-  if (input.length === 0) {
-    ctx.addIssue({ code: 'custom', message: 'text list must not be empty' });
-    return z.NEVER;
-  }
-  input.forEach((item, i) => checkText(item, [i], ctx));
-  return input as string[];
-}));
-
-function checkText(input: unknown, path: (string | number)[], ctx: Ctx): string {
-  if (typeof input === 'string' && input.length > 0) return input;
-  const message = typeof input === 'string' ? 'text must not be empty' : `expected a string, got ${describeType(input)}`;
+/** Records why the value at `path` is refused; returns `z.NEVER`, which a transform returns for refused input. */
+function refuse(ctx: Ctx, path: Path, message: string): never {
   ctx.addIssue({ code: 'custom', path, message });
   return z.NEVER;
 }
 
-function required(ctx: Ctx): never {
-  ctx.addIssue({ code: 'custom', message: 'is required' });
-  return z.NEVER;
+/**
+ * One image or text. On compare, `typeField` names the field that declares the type, and the
+ * message points to it when the value looks like the other type.
+ */
+function parseItem(value: unknown, type: ItemType, path: Path, ctx: Ctx, typeField?: string): unknown {
+  if (value === undefined) return refuse(ctx, path, 'is required');
+  if (type === 'text') {
+    if (typeof value === 'string') return value || refuse(ctx, path, 'text must not be empty');
+    const found = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
+    const hint = typeField && typeof value === 'object' && value ? ` (for an image, set ${typeField}: "image")` : '';
+    return refuse(ctx, path, `expected a string, got ${found}${hint}`);
+  }
+  const image = toWireImage(value);
+  if (typeof image !== 'string') return image;
+  const hint = typeField && typeof value === 'string' ? ` (for text, set ${typeField}: "text")` : '';
+  return refuse(ctx, path, image + hint);
 }
 
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value;
+/** One item, or a list of 1 to `max` of them. */
+function parseItems(value: unknown, type: ItemType, path: Path, ctx: Ctx, max: number, typeField?: string): unknown {
+  if (!Array.isArray(value)) return parseItem(value, type, path, ctx, typeField);
+  const countIssue = checkCount(value.length, max);
+  if (countIssue) return refuse(ctx, path, countIssue);
+  return value.map((item, i) => parseItem(item, type, [...path, i], ctx, typeField));
 }
 
-const countMessage = (what: string) => `${what} per request: between 1 and ${MAX_ITEMS_PER_REQUEST}`;
+/** Why a list or name map of `count` items does not fit one request, if it does not. */
+function checkCount(count: number, max: number): string | undefined {
+  if (count === 0) return 'must hold at least 1 item';
+  if (count > max) return `must hold at most ${max} items per request, got ${count}`;
+}
 
-/** Fields every route accepts besides its own (the key itself travels through the client's `apiKey`). */
-const commonFields = lazy(() => ({
-  clip_version_id: z.enum(CLIP_VERSIONS, { error: `clip_version_id must be one of ${CLIP_VERSIONS.join(', ')}` }).optional(),
-  id: z.string().optional(),
-  usage_billable: z.boolean().optional(),
-  start: z.number().optional(),
-  source: z.string().optional(),
-  source_info: z.string().optional(),
-  disable_model_monitoring: z.boolean().optional(),
-}));
+/** Fields every route accepts besides its own (the key itself travels through the client's `apiKey`); all optional. */
+const commonFields = lazy(
+  () =>
+    z
+      .object({
+        clip_version_id: z.enum(CLIP_VERSIONS, { error: `must be one of ${CLIP_VERSIONS.join(', ')}` }),
+        id: z.string(),
+        usage_billable: z.boolean(),
+        start: z.number(),
+        source: z.string(),
+        source_info: z.string(),
+        disable_model_monitoring: z.boolean(),
+      })
+      .partial().shape,
+);
 
-const strict = { error: (issue: { code?: string; keys?: string[] }) =>
-  issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys?.join(', ')}` : undefined };
+/** The schema of a payload: the route's own fields and the common ones, and no other. */
+function requestSchema<T extends z.ZodRawShape>(fields: T) {
+  return z.strictObject({ ...fields, ...commonFields() }, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined),
+  });
+}
 
+/** One image, or a list of 1 to 8, in any accepted form, to wire images. */
 export const embedImageRequestSchema = lazy(() =>
-  z.strictObject(
-    {
-      image: imageField(),
-      ...commonFields(),
-    },
-    strict,
-  ),
+  requestSchema({ image: z.transform((input, ctx) => parseItems(input, 'image', [], ctx, MAX_ITEMS_PER_REQUEST)) }),
 );
 
+/** One text, or a non-empty list of them; each a non-empty string. */
 export const embedTextRequestSchema = lazy(() =>
-  z.strictObject(
-    {
-      text: textField(),
-      ...commonFields(),
-    },
-    strict,
-  ),
+  requestSchema({ text: z.transform((input, ctx) => parseItems(input, 'text', [], ctx, Infinity)) }),
 );
 
-const inputType = lazy(() => z.enum(['image', 'text'], { error: 'must be "image" or "text"' }));
-
-const compareFields = lazy(() =>
-  z.strictObject(
-    {
-      subject: z.unknown().optional(),
-      subject_type: inputType().optional(),
-      prompt: z.unknown().optional(),
-      prompt_type: inputType().optional(),
-      ...commonFields(),
-    },
-    strict,
-  ),
-);
+const isItemType = (type: unknown): type is ItemType => type === 'image' || type === 'text';
 
 /**
  * How subject and prompt are read depends on their declared types, so they are checked after the
  * other fields; every problem is reported at once, even when another field is also wrong.
  */
-export const compareRequestSchema = lazy(() => z.unknown().transform((input, ctx) => {
-  const fields = compareFields().safeParse(input);
-  if (!fields.success) {
-    for (const issue of fields.error.issues) ctx.addIssue({ code: 'custom', path: issue.path as PropertyKey[], message: issue.message });
-  }
-  if (!isPlainObject(input)) return z.NEVER;
-  const subjectType = inputType().safeParse(input.subject_type ?? 'image');
-  const promptType = inputType().safeParse(input.prompt_type ?? 'text');
-  const subject = subjectType.success ? parseItem(input.subject, subjectType.data, ['subject'], ctx) : input.subject;
-  const prompt = promptType.success ? parsePrompt(input.prompt, promptType.data, ctx) : input.prompt;
-  if (!fields.success) return z.NEVER;
-  return { ...fields.data, subject, prompt };
-}));
+export const compareRequestSchema = lazy(() => {
+  const type = z.enum(['image', 'text'], { error: 'must be "image" or "text"' }).optional();
+  const compareFields = requestSchema({ subject: z.unknown().optional(), subject_type: type, prompt: z.unknown().optional(), prompt_type: type });
+  return z.transform((input, ctx) => {
+    const fields = compareFields.safeParse(input);
+    // These issues are final already (path and message set), so they are passed on as they are.
+    if (!fields.success) ctx.issues.push(...(fields.error.issues as z.core.$ZodRawIssue[]));
+    if (!isPlainObject(input)) return z.NEVER;
+    const { subject, prompt } = input;
+    const subjectType = input.subject_type ?? 'image';
+    const promptType = input.prompt_type ?? 'text';
+    return {
+      ...fields.data,
+      subject: isItemType(subjectType) ? parseItem(subject, subjectType, ['subject'], ctx, 'subject_type') : subject,
+      prompt: isItemType(promptType) ? parsePrompt(prompt, promptType, ctx) : prompt,
+    };
+  });
+});
 
-type Ctx = z.core.$RefinementCtx<unknown>;
-
-function parseItem(value: unknown, type: 'image' | 'text', path: (string | number)[], ctx: Ctx): unknown {
-  if (value === undefined) {
-    ctx.addIssue({ code: 'custom', path, message: 'is required' });
-    return value;
-  }
-  if (type === 'text') {
-    if (typeof value === 'string' && value.length > 0) return value;
-    const hint = typeof value === 'object' && value !== null ? ` (for an image, set ${path[0]}_type: "image")` : '';
-    const message = value === '' ? 'text must not be empty' : `expected a string, got ${describeType(value)}${hint}`;
-    ctx.addIssue({ code: 'custom', path, message });
-    return value;
-  }
-  const result = toWireImage(value);
-  if ('error' in result) {
-    const hint = typeof value === 'string' ? ` (for text, set ${path[0]}_type: "text")` : '';
-    ctx.addIssue({ code: 'custom', path, message: result.error + hint });
-    return value;
-  }
-  return result;
-}
-
-function parsePrompt(prompt: unknown, type: 'image' | 'text', ctx: Ctx): unknown {
-  if (Array.isArray(prompt)) {
-    if (!checkCount(prompt.length, ctx)) return prompt;
-    return prompt.map((p, i) => parseItem(p, type, ['prompt', i], ctx));
-  }
-  if (isNameMap(prompt)) {
-    const entries = Object.entries(prompt);
-    if (!checkCount(entries.length, ctx)) return prompt;
-    return Object.fromEntries(entries.map(([name, p]) => [name, parseItem(p, type, ['prompt', name], ctx)]));
-  }
-  return parseItem(prompt, type, ['prompt'], ctx);
-}
-
-function checkCount(count: number, ctx: Ctx): boolean {
-  if (count >= 1 && count <= MAX_ITEMS_PER_REQUEST) return true;
-  ctx.addIssue({ code: 'custom', path: ['prompt'], message: `${countMessage('prompts')}, got ${count}` });
-  return false;
+/** Prompts: one, a list, or a name map, each of 1 to 8. */
+function parsePrompt(prompt: unknown, type: ItemType, ctx: Ctx): unknown {
+  if (!isNameMap(prompt)) return parseItems(prompt, type, ['prompt'], ctx, MAX_ITEMS_PER_REQUEST, 'prompt_type');
+  const entries = Object.entries(prompt);
+  const countIssue = checkCount(entries.length, MAX_ITEMS_PER_REQUEST);
+  if (countIssue) return refuse(ctx, ['prompt'], countIssue);
+  return Object.fromEntries(entries.map(([name, p]) => [name, parseItem(p, type, ['prompt', name], ctx, 'prompt_type')]));
 }
 
 /** The server reads an object with both `type` and `value` as one image, any other plain object as a name map. */

@@ -11,6 +11,6 @@ describe('response checks', () => {
     expect(checkEmbeddings({ embeddings: [[1, 2]] }, 1)).toBeUndefined();
     expect(checkEmbeddings({ embeddings: [[1, 2]] }, 2)).toMatch(/1 embedding\(s\) for 2 input/);
     expect(checkEmbeddings({ embeddings: [[1, 2], [1]] }, 2)).toMatch(/length 1/);
-    expect(checkEmbeddings({ embeddings: [[1, Number.NaN]] }, 1)).toMatch(/non-finite/);
+    expect(checkEmbeddings({ embeddings: [[1, Number.NaN]] }, 1)).toBe('embedding 0[1] is not a finite number');
   });
 });

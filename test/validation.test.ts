@@ -31,7 +31,7 @@ describe('text', () => {
   });
 
   it('refuses an empty text list', async () => {
-    await refused(ctx.clip.embedText({ text: [] }), [issue(['text'], /list must not be empty/)]);
+    await refused(ctx.clip.embedText({ text: [] }), [issue(['text'], 'must hold at least 1 item')]);
   });
 
   it('refuses an empty string inside a text list', async () => {
@@ -43,6 +43,11 @@ describe('text', () => {
     await refused(ctx.clip.embedText({ text: ['a cat', null] } as never), [issue(['text', 1], /expected a string, got null/)]);
   });
 
+  it('refuses a missing item inside a list', async () => {
+    await refused(ctx.clip.embedText({ text: ['a cat', undefined] } as never), [issue(['text', 1], 'is required')]);
+    await refused(ctx.clip.embedImage({ image: [IMG, undefined] } as never), [issue(['image', 1], 'is required')]);
+  });
+
   it('refuses a missing text', async () => {
     await refused(ctx.clip.embedText({} as never), [issue(['text'], 'is required')]);
   });
@@ -50,11 +55,11 @@ describe('text', () => {
 
 describe('images', () => {
   it('refuses an empty image list', async () => {
-    await refused(ctx.clip.embedImage({ image: [] }), [issue(['image'], /between 1 and 8, got 0/)]);
+    await refused(ctx.clip.embedImage({ image: [] }), [issue(['image'], 'must hold at least 1 item')]);
   });
 
   it('refuses more than 8 images before sending', async () => {
-    await refused(ctx.clip.embedImage({ image: Array(9).fill(IMG) }), [issue(['image'], /between 1 and 8, got 9/)]);
+    await refused(ctx.clip.embedImage({ image: Array(9).fill(IMG) }), [issue(['image'], 'must hold at most 8 items per request, got 9')]);
   });
 
   it('refuses a URL that cannot be parsed', async () => {
@@ -110,15 +115,15 @@ describe('compare', () => {
   const names = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, `prompt ${i}`]));
 
   it('refuses 0 prompts, as a list and as a name map', async () => {
-    await refused(ctx.clip.compare({ subject: IMG, prompt: [] }), [issue(['prompt'], /between 1 and 8, got 0/)]);
-    await refused(ctx.clip.compare({ subject: IMG, prompt: {} }), [issue(['prompt'], /between 1 and 8, got 0/)]);
+    await refused(ctx.clip.compare({ subject: IMG, prompt: [] }), [issue(['prompt'], 'must hold at least 1 item')]);
+    await refused(ctx.clip.compare({ subject: IMG, prompt: {} }), [issue(['prompt'], 'must hold at least 1 item')]);
   });
 
   it('refuses more than 8 prompts before sending, as a list and as a name map', async () => {
-    await refused(ctx.clip.compare({ subject: IMG, prompt: Object.values(names(9)) }), [issue(['prompt'], /between 1 and 8, got 9/)]);
-    await refused(ctx.clip.compare({ subject: IMG, prompt: names(9) }), [issue(['prompt'], /between 1 and 8, got 9/)]);
+    await refused(ctx.clip.compare({ subject: IMG, prompt: Object.values(names(9)) }), [issue(['prompt'], 'must hold at most 8 items per request, got 9')]);
+    await refused(ctx.clip.compare({ subject: IMG, prompt: names(9) }), [issue(['prompt'], 'must hold at most 8 items per request, got 9')]);
     await refused(ctx.clip.compare({ subject: 'a cat', subject_type: 'text', prompt: Array(9).fill(IMG), prompt_type: 'image' }), [
-      issue(['prompt'], /between 1 and 8, got 9/),
+      issue(['prompt'], 'must hold at most 8 items per request, got 9'),
     ]);
   });
 
@@ -190,7 +195,7 @@ describe('the request itself', () => {
     const error = await refused(ctx.clip.compare({ subject: 'a cat', prompt: [], clip_version_id: 'x' } as never), [
       issue(['clip_version_id'], /must be one of/),
       issue(['subject'], /not marked as an image/),
-      issue(['prompt'], /between 1 and 8, got 0/),
+      issue(['prompt'], 'must hold at least 1 item'),
     ]);
     expect(error.issues).toHaveLength(3);
   });
