@@ -22,6 +22,7 @@ import type { EmbeddingIndex, SearchHit } from './embedding-index.js';
 import {
   ClipAbortError,
   ClipApiError,
+  ClipBatchError,
   ClipConnectionError,
   ClipError,
   ClipResponseError,
@@ -209,6 +210,7 @@ export class ClipClient {
     checkTimeOptions(options, 'Invalid client options');
     checkNumberOption('maxRequestBytes', options.maxRequestBytes, { min: 0, infinity: true });
     checkNumberOption('maxResponseBytes', options.maxResponseBytes, { min: 0, infinity: true });
+    checkNumberOption('labelCacheSize', options.labelCacheSize, { min: 0, integer: true });
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     this.#maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
@@ -288,9 +290,20 @@ export class ClipClient {
     const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
     const [{ embeddings }, vectors] = await Promise.all([
       this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), request),
-      this.#labelEmbeddings.embed(this.#clipVersion ?? '', texts, async (text) => (await this.embedText({ text }, request)).embeddings),
+      this.#labelEmbeddings.embed(this.#clipVersion ?? '', texts, (missing) => this.#embedLabels(missing, request)),
     ]);
     return rankLabels(embeddings[0]!, names as L[], vectors, topK);
+  }
+
+  /** Labels not yet cached, sent like `embedTexts`; a failed request rejects with its own error, as `embedText` would. */
+  async #embedLabels(texts: string[], options: RequestOptions): Promise<number[][]> {
+    try {
+      return await runBatches(texts, resolveBatchOptions({ signal: options.signal }, TEXT_BATCHES), async (text, signal) => {
+        return (await this.embedText({ text }, { ...options, signal })).embeddings;
+      });
+    } catch (error) {
+      throw error instanceof ClipBatchError ? error.cause : error;
+    }
   }
 
   /** Embeds `query` and resolves to the `k` entries of `index` most similar to it, best first. */
