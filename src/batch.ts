@@ -78,12 +78,6 @@ function untilStopped<V>(promise: Promise<V>, stopped: AbortSignal): Promise<V> 
   });
 }
 
-type Failure =
-  | { kind: 'request'; error: unknown; start: number; end: number }
-  | { kind: 'aborted' }
-  /** The source or the progress callback threw: the caller's own error, rethrown as it is. */
-  | { kind: 'caller'; error: unknown };
-
 /**
  * Runs a job: reads `inputs` in batches of `batchSize`, sends each through `send` with at most
  * `concurrency` in flight, and resolves to every result in input order. On the first failure no
@@ -109,17 +103,18 @@ export async function runBatches<T, R>(
   let done = 0;
   let inFlight = 0;
   let slotFreed = () => {};
-  let failure: Failure | undefined;
+  /** Set by the first failure: makes what the job rejects with, once every request has settled. */
+  let failure: (() => unknown) | undefined;
   let ended = false;
   /** An async source's `next()` has not settled: it may never, so the source's `return()` is not awaited. */
   let producing = false;
 
-  const stop = (reason: Failure) => {
+  const stop = (error: () => unknown, abortReason?: unknown) => {
     if (failure) return;
-    failure = reason;
-    job.abort(reason.kind === 'aborted' ? signal?.reason : undefined);
+    failure = error;
+    job.abort(abortReason);
   };
-  const onAbort = () => stop({ kind: 'aborted' });
+  const onAbort = () => stop(() => new ClipAbortError('Batch job was aborted', { cause: signal!.reason }), signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   const report = () => {
     reportedTotal = total;
@@ -131,7 +126,7 @@ export async function runBatches<T, R>(
     try {
       values = await send(items, job.signal);
     } catch (error) {
-      return stop({ kind: 'request', error, start, end: start + items.length });
+      return stop(() => new ClipBatchError({ start, end: start + items.length, completed: done, cause: error }));
     }
     values.forEach((value, i) => (results[start + i] = value));
     done += items.length;
@@ -160,9 +155,9 @@ export async function runBatches<T, R>(
       }
       if (failure || items.length === 0) break;
       inFlight++;
-      // What sendBatch throws beyond the request's own failure comes from onProgress: the caller's error.
+      // What sendBatch throws beyond the request's own failure comes from onProgress: the caller's error, rethrown as it is.
       void sendBatch(items, start)
-        .catch((error: unknown) => stop({ kind: 'caller', error }))
+        .catch((error: unknown) => stop(() => error))
         .finally(() => {
           inFlight--;
           slotFreed();
@@ -170,8 +165,8 @@ export async function runBatches<T, R>(
       start += items.length;
     }
   } catch (error) {
-    // The source threw; or the job stopped while it was producing, and then this is a no-op.
-    stop({ kind: 'caller', error });
+    // The source threw, rethrown as it is; or the job stopped while it was producing, and then this is a no-op.
+    stop(() => error);
   }
   while (inFlight > 0) await untilSlotFree();
   signal?.removeEventListener('abort', onAbort);
@@ -181,15 +176,11 @@ export async function runBatches<T, R>(
     if (!producing) await returned;
   }
 
-  const stopped = failure as Failure | undefined;
-  if (stopped === undefined) {
-    // An iterable that ended right after a full batch is known to have ended only after the last report.
-    if (done > 0 && reportedTotal === undefined) report();
-    return results;
-  }
-  if (stopped.kind === 'aborted') throw new ClipAbortError('Batch job was aborted', { cause: signal?.reason });
-  if (stopped.kind === 'caller') throw stopped.error;
-  throw new ClipBatchError({ start: stopped.start, end: stopped.end, completed: done, cause: stopped.error });
+  const stopped = failure as (() => unknown) | undefined;
+  if (stopped) throw stopped();
+  // An iterable that ended right after a full batch is known to have ended only after the last report.
+  if (done > 0 && reportedTotal === undefined) report();
+  return results;
 }
 
 type Similarity = number[] | Record<string, number>;

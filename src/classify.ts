@@ -45,18 +45,17 @@ export interface LabelSet {
  */
 export function parseClassifyRequest(image: unknown, labels: unknown, options: ClassifyOptions = {}): LabelSet {
   const issues: ValidationIssue[] = [];
+  const refuse = (path: (string | number)[], message: string) => issues.push({ path, message });
   const { template, topK } = options;
-  if (Array.isArray(image)) issues.push({ path: ['image'], message: 'classify takes one image, got a list' });
+  if (Array.isArray(image)) refuse(['image'], 'classify takes one image, got a list');
   if (template !== undefined && (typeof template !== 'string' || !template.includes('{}'))) {
-    issues.push({ path: ['template'], message: 'must be a string containing {} where the label goes' });
+    refuse(['template'], 'must be a string containing {} where the label goes');
   }
-  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) {
-    issues.push({ path: ['topK'], message: `must be an integer >= 1, got ${String(topK)}` });
-  }
+  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) refuse(['topK'], `must be an integer >= 1, got ${String(topK)}`);
   const names: string[] = [];
   const texts: string[] = [];
   const take = (name: string, text: unknown, path: (string | number)[]) => {
-    if (typeof text !== 'string' || text.length === 0) issues.push({ path, message: 'must be a non-empty string' });
+    if (typeof text !== 'string' || text.length === 0) refuse(path, 'must be a non-empty string');
     else {
       names.push(name);
       texts.push(text);
@@ -65,16 +64,16 @@ export function parseClassifyRequest(image: unknown, labels: unknown, options: C
   if (Array.isArray(labels)) {
     const seen = new Set<unknown>();
     labels.forEach((label: unknown, i) => {
-      if (seen.has(label)) issues.push({ path: ['labels', i], message: `duplicate label "${String(label)}"` });
+      if (seen.has(label)) refuse(['labels', i], `duplicate label "${String(label)}"`);
       else take(label as string, label, ['labels', i]);
       seen.add(label);
     });
   } else if (isPlainObject(labels)) {
     for (const [name, text] of Object.entries(labels)) take(name, text, ['labels', name]);
   } else {
-    issues.push({ path: ['labels'], message: 'must be a list of labels or a name map of label texts' });
+    refuse(['labels'], 'must be a list of labels or a name map of label texts');
   }
-  if (issues.length === 0 && names.length === 0) issues.push({ path: ['labels'], message: 'must hold at least one label' });
+  if (issues.length === 0 && names.length === 0) refuse(['labels'], 'must hold at least one label');
   if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid classification');
   const wrap = (text: string) => (template === undefined ? text : template.replaceAll('{}', () => text));
   return { names, texts: texts.map(wrap) };

@@ -381,14 +381,11 @@ export class ClipClient {
     options: RequestOptions | undefined,
   ): Promise<T & { readonly meta: ResponseMeta }> {
     const started = performance.now();
-    const signal = options?.signal;
+    const { signal, maxRetries = this.#maxRetries, timeoutMs = this.#timeoutMs, deadlineMs = this.#deadlineMs } = options ?? {};
     if (signal?.aborted) throw new ClipAbortError('Request was aborted before it was sent', { cause: signal.reason });
     if (options) checkTimeOptions(options, 'Invalid request options');
     const body = JSON.stringify(completeWirePayload(payload, this.#clipVersion, this.#bodyApiKey));
     checkRequestSize(body, this.#maxRequestBytes);
-    const maxRetries = options?.maxRetries ?? this.#maxRetries;
-    const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
-    const deadlineMs = options?.deadlineMs ?? this.#deadlineMs;
     const deadline = started + deadlineMs;
     const path = this.#path(route);
 
