@@ -290,9 +290,8 @@ export class ClipClient {
   /** Labels not yet cached, sent like `embedTexts`; a failed request rejects with its own error, as `embedText` would. */
   async #embedLabels(texts: string[], options: RequestOptions): Promise<number[][]> {
     try {
-      return await runBatches(texts, resolveBatchOptions({ signal: options.signal }, TEXT_BATCHES), async (text, signal) => {
-        return (await this.embedText({ text }, { ...options, signal })).embeddings;
-      });
+      const job = resolveBatchOptions({ signal: options.signal }, TEXT_BATCHES);
+      return await runBatches(texts, job, async (text, signal) => (await this.embedText({ text }, { ...options, signal })).embeddings);
     } catch (error) {
       throw error instanceof ClipBatchError ? error.cause : error;
     }
