@@ -70,73 +70,6 @@ export function checkBatchInputs(inputs: unknown, what: string): void {
   }
 }
 
-interface Batch<T> {
-  start: number;
-  items: T[];
-}
-
-/** Hands out consecutive batches of a source, one reader at a time, so that batches keep input order. */
-class BatchReader<T> {
-  total: number | undefined;
-  readonly #size: number;
-  readonly #iterator: Iterator<T> | AsyncIterator<T>;
-  readonly #async: boolean;
-  #next = 0;
-  #ended = false;
-  #waiting = false;
-  #queue: Promise<unknown> = Promise.resolve();
-
-  constructor(inputs: BatchInputs<T>, size: number) {
-    this.#size = size;
-    if (Array.isArray(inputs)) this.total = inputs.length;
-    const asyncIterator = (inputs as AsyncIterable<T>)[Symbol.asyncIterator];
-    this.#async = typeof asyncIterator === 'function';
-    this.#iterator = this.#async ? asyncIterator.call(inputs) : (inputs as Iterable<T>)[Symbol.iterator]();
-  }
-
-  /** The next batch, or undefined at the end; rejects with `stopped.reason` once `stopped` fires. */
-  take(stopped: AbortSignal): Promise<Batch<T> | undefined> {
-    const batch = this.#queue.then(() => this.#read(stopped));
-    this.#queue = batch.catch(() => undefined);
-    return batch;
-  }
-
-  async #read(stopped: AbortSignal): Promise<Batch<T> | undefined> {
-    const start = this.#next;
-    const items: T[] = [];
-    while (!this.#ended && items.length < this.#size) {
-      if (stopped.aborted) throw stopped.reason;
-      let step: IteratorResult<T>;
-      if (this.#async) {
-        this.#waiting = true;
-        step = await untilStopped(Promise.resolve((this.#iterator as AsyncIterator<T>).next()), stopped).finally(() => (this.#waiting = false));
-      } else {
-        step = (this.#iterator as Iterator<T>).next();
-      }
-      if (step.done) {
-        this.#ended = true;
-        this.total = start + items.length;
-      } else {
-        items.push(step.value);
-      }
-    }
-    this.#next = start + items.length;
-    return items.length > 0 ? { start, items } : undefined;
-  }
-
-  /**
-   * Lets the source release what it holds (files, streams) when the job stops early. A source still
-   * producing its next value is told without waiting, as it may never finish.
-   */
-  async close(): Promise<void> {
-    if (this.#ended) return;
-    this.#ended = true;
-    const returned = Promise.resolve(this.#iterator!.return?.());
-    if (this.#waiting) returned.catch(() => undefined);
-    else await returned.catch(() => undefined);
-  }
-}
-
 function untilStopped<V>(promise: Promise<V>, stopped: AbortSignal): Promise<V> {
   return new Promise((resolve, reject) => {
     const onStop = () => reject(stopped.reason);
@@ -144,12 +77,6 @@ function untilStopped<V>(promise: Promise<V>, stopped: AbortSignal): Promise<V> 
     promise.then(resolve, reject).finally(() => stopped.removeEventListener('abort', onStop));
   });
 }
-
-type Failure =
-  | { kind: 'request'; error: unknown; start: number; end: number }
-  | { kind: 'aborted' }
-  /** The source or the progress callback threw: the caller's own error, rethrown as it is. */
-  | { kind: 'caller'; error: unknown };
 
 /**
  * Runs a job: reads `inputs` in batches of `batchSize`, sends each through `send` with at most
@@ -166,65 +93,94 @@ export async function runBatches<T, R>(
 ): Promise<R[]> {
   const { batchSize, concurrency, onProgress, signal } = options;
   if (signal?.aborted) throw new ClipAbortError('Batch job was aborted before it started', { cause: signal.reason });
-  const reader = new BatchReader(inputs, batchSize);
-  const results: R[] = [];
+  const asyncIterator = (inputs as AsyncIterable<T>)[Symbol.asyncIterator];
+  const isAsync = typeof asyncIterator === 'function';
+  const source = isAsync ? asyncIterator.call(inputs) : (inputs as Iterable<T>)[Symbol.iterator]();
   const job = new AbortController();
-  let failure: Failure | undefined;
-  let done = 0;
+  const results: R[] = [];
+  let total = Array.isArray(inputs) ? inputs.length : undefined;
   let reportedTotal: number | undefined;
-  const report = () => {
-    reportedTotal = reader.total;
-    onProgress?.({ done, total: reportedTotal });
-  };
+  let done = 0;
+  let inFlight = 0;
+  let slotFreed = () => {};
+  /** Set by the first failure: makes what the job rejects with, once every request has settled. */
+  let failure: (() => unknown) | undefined;
+  let ended = false;
+  /** An async source's `next()` has not settled: it may never, so the source's `return()` is not awaited. */
+  let producing = false;
 
-  const stop = (reason: Failure) => {
+  const stop = (error: () => unknown, abortReason?: unknown) => {
     if (failure) return;
-    failure = reason;
-    job.abort(reason.kind === 'aborted' ? signal?.reason : undefined);
+    failure = error;
+    job.abort(abortReason);
   };
-  const onAbort = () => stop({ kind: 'aborted' });
+  const onAbort = () => stop(() => new ClipAbortError('Batch job was aborted', { cause: signal!.reason }), signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-
-  const worker = async () => {
-    while (!failure) {
-      let batch: Batch<T> | undefined;
-      try {
-        batch = await reader.take(job.signal);
-      } catch (error) {
-        return stop({ kind: 'caller', error });
-      }
-      if (!batch || failure) return;
-      let values: readonly R[];
-      try {
-        values = await send(batch.items, job.signal);
-      } catch (error) {
-        return stop({ kind: 'request', error, start: batch.start, end: batch.start + batch.items.length });
-      }
-      for (let i = 0; i < values.length; i++) results[batch.start + i] = values[i]!;
-      done += batch.items.length;
-      try {
-        report();
-      } catch (error) {
-        return stop({ kind: 'caller', error });
-      }
+  const report = () => {
+    reportedTotal = total;
+    onProgress?.({ done, total });
+  };
+  const untilSlotFree = () => new Promise<void>((resolve) => (slotFreed = resolve));
+  const sendBatch = async (items: T[], start: number) => {
+    let values: readonly R[];
+    try {
+      values = await send(items, job.signal);
+    } catch (error) {
+      return stop(() => new ClipBatchError({ start, end: start + items.length, completed: done, cause: error }));
     }
+    values.forEach((value, i) => (results[start + i] = value));
+    done += items.length;
+    report();
   };
 
+  // One loop reads the source, so batches keep input order; it reads a batch only when a request may start.
   try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await reader.close();
+    for (let start = 0; !ended && !failure; ) {
+      while (inFlight >= concurrency) await untilSlotFree();
+      const items: T[] = [];
+      while (!ended && !failure && items.length < batchSize) {
+        let step: IteratorResult<T>;
+        if (isAsync) {
+          producing = true;
+          step = await untilStopped(Promise.resolve((source as AsyncIterator<T>).next()).finally(() => (producing = false)), job.signal);
+        } else {
+          step = (source as Iterator<T>).next();
+        }
+        if (step.done) {
+          ended = true;
+          total = start + items.length;
+        } else {
+          items.push(step.value);
+        }
+      }
+      if (failure || items.length === 0) break;
+      inFlight++;
+      // What sendBatch throws beyond the request's own failure comes from onProgress: the caller's error, rethrown as it is.
+      void sendBatch(items, start)
+        .catch((error: unknown) => stop(() => error))
+        .finally(() => {
+          inFlight--;
+          slotFreed();
+        });
+      start += items.length;
+    }
+  } catch (error) {
+    // The source threw, rethrown as it is; or the job stopped while it was producing, and then this is a no-op.
+    stop(() => error);
   }
-  const stopped = failure as Failure | undefined;
-  if (stopped === undefined) {
-    // An iterable that ended right after a full batch is known to have ended only after the last report.
-    if (done > 0 && reportedTotal === undefined) report();
-    return results;
+  while (inFlight > 0) await untilSlotFree();
+  signal?.removeEventListener('abort', onAbort);
+  // Lets the source release what it holds (files, streams) when the job stops early.
+  if (!ended) {
+    const returned = Promise.resolve(source.return?.()).catch(() => undefined);
+    if (!producing) await returned;
   }
-  if (stopped.kind === 'aborted') throw new ClipAbortError('Batch job was aborted', { cause: signal?.reason });
-  if (stopped.kind === 'caller') throw stopped.error;
-  throw new ClipBatchError({ start: stopped.start, end: stopped.end, completed: done, cause: stopped.error });
+
+  const stopped = failure as (() => unknown) | undefined;
+  if (stopped) throw stopped();
+  // An iterable that ended right after a full batch is known to have ended only after the last report.
+  if (done > 0 && reportedTotal === undefined) report();
+  return results;
 }
 
 type Similarity = number[] | Record<string, number>;

@@ -2,7 +2,6 @@
  * Zero-shot classification: an image's embedding against the text embeddings of labels, scored
  * the way CLIP scores them. Label embeddings are cached, so repeat calls cost one image request.
  */
-import { DEFAULT_CONCURRENCY, DEFAULT_TEXT_BATCH_SIZE } from './batch.js';
 import { ClipResponseError, ClipValidationError, type ValidationIssue } from './errors.js';
 import { isPlainObject } from './images.js';
 import { LruCache } from './lru.js';
@@ -46,18 +45,17 @@ export interface LabelSet {
  */
 export function parseClassifyRequest(image: unknown, labels: unknown, options: ClassifyOptions = {}): LabelSet {
   const issues: ValidationIssue[] = [];
+  const refuse = (path: (string | number)[], message: string) => issues.push({ path, message });
   const { template, topK } = options;
-  if (Array.isArray(image)) issues.push({ path: ['image'], message: 'classify takes one image, got a list' });
+  if (Array.isArray(image)) refuse(['image'], 'classify takes one image, got a list');
   if (template !== undefined && (typeof template !== 'string' || !template.includes('{}'))) {
-    issues.push({ path: ['template'], message: 'must be a string containing {} where the label goes' });
+    refuse(['template'], 'must be a string containing {} where the label goes');
   }
-  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) {
-    issues.push({ path: ['topK'], message: `must be an integer >= 1, got ${String(topK)}` });
-  }
+  if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) refuse(['topK'], `must be an integer >= 1, got ${String(topK)}`);
   const names: string[] = [];
   const texts: string[] = [];
   const take = (name: string, text: unknown, path: (string | number)[]) => {
-    if (typeof text !== 'string' || text.length === 0) issues.push({ path, message: 'must be a non-empty string' });
+    if (typeof text !== 'string' || text.length === 0) refuse(path, 'must be a non-empty string');
     else {
       names.push(name);
       texts.push(text);
@@ -66,16 +64,16 @@ export function parseClassifyRequest(image: unknown, labels: unknown, options: C
   if (Array.isArray(labels)) {
     const seen = new Set<unknown>();
     labels.forEach((label: unknown, i) => {
-      if (seen.has(label)) issues.push({ path: ['labels', i], message: `duplicate label "${String(label)}"` });
+      if (seen.has(label)) refuse(['labels', i], `duplicate label "${String(label)}"`);
       else take(label as string, label, ['labels', i]);
       seen.add(label);
     });
   } else if (isPlainObject(labels)) {
     for (const [name, text] of Object.entries(labels)) take(name, text, ['labels', name]);
   } else {
-    issues.push({ path: ['labels'], message: 'must be a list of labels or a name map of label texts' });
+    refuse(['labels'], 'must be a list of labels or a name map of label texts');
   }
-  if (issues.length === 0 && names.length === 0) issues.push({ path: ['labels'], message: 'must hold at least one label' });
+  if (issues.length === 0 && names.length === 0) refuse(['labels'], 'must hold at least one label');
   if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid classification');
   const wrap = (text: string) => (template === undefined ? text : template.replaceAll('{}', () => text));
   return { names, texts: texts.map(wrap) };
@@ -101,8 +99,8 @@ export function rankLabels<L extends string>(
     .slice(0, topK);
 }
 
-/** Embeds texts in one request, in order. */
-export type EmbedTexts = (texts: string[]) => Promise<ArrayLike<number>[]>;
+/** Embeds texts, in order. */
+export type EmbedTexts = (texts: string[]) => Promise<readonly ArrayLike<number>[]>;
 
 /**
  * Text embeddings in a bounded LRU keyed by CLIP version and exact text, so a label embedded once
@@ -113,13 +111,8 @@ export class LabelEmbeddingCache {
   readonly #cache: LruCache<string, Float32Array>;
   readonly #pending = new Map<string, Promise<Float32Array>>();
 
+  /** `capacity`: an integer >= 0, checked with the client's options. */
   constructor(capacity = DEFAULT_LABEL_CACHE_SIZE) {
-    if (!Number.isInteger(capacity) || capacity < 0) {
-      throw new ClipValidationError(
-        [{ path: ['labelCacheSize'], message: `must be an integer >= 0, got ${String(capacity)}` }],
-        'Invalid client options',
-      );
-    }
     this.#cache = new LruCache(capacity);
   }
 
@@ -128,78 +121,38 @@ export class LabelEmbeddingCache {
   }
 
   /**
-   * One embedding per text, in order: cached ones reused, the rest requested `DEFAULT_TEXT_BATCH_SIZE`
-   * at a time. Server embeddings are float32, so Float32Array storage loses nothing.
+   * One embedding per text, in order: cached ones reused, the rest requested in one `embedTexts` call.
+   * Server embeddings are float32, so Float32Array storage loses nothing.
    */
   async embed(clipVersion: string, texts: readonly string[], embedTexts: EmbedTexts): Promise<Float32Array[]> {
-    const found = new Map<string, Float32Array>();
+    const keyOf = (text: string) => `${clipVersion}\u0000${text}`;
+    const vectors = new Map<string, Float32Array | Promise<Float32Array>>();
     const missing: string[] = [];
-    const elsewhere: Promise<void>[] = [];
     for (const text of new Set(texts)) {
-      const key = keyOf(clipVersion, text);
-      const cached = this.#cache.get(key);
-      const pending = cached ? undefined : this.#pending.get(key);
-      if (cached) found.set(text, cached);
-      else if (pending) elsewhere.push(pending.then((vector) => void found.set(text, vector)));
+      const key = keyOf(text);
+      const known = this.#cache.get(key) ?? this.#pending.get(key);
+      if (known) vectors.set(text, known);
       else missing.push(text);
     }
-    const settlers = new Map(missing.map((text) => [text, this.#announce(keyOf(clipVersion, text))]));
-    try {
-      const requested = forEachChunk(missing, DEFAULT_TEXT_BATCH_SIZE, DEFAULT_CONCURRENCY, async (chunk) => {
-        const vectors = await embedTexts(chunk);
-        chunk.forEach((text, i) => {
-          const vector = Float32Array.from(vectors[i]!);
-          found.set(text, vector);
-          this.#cache.set(keyOf(clipVersion, text), vector);
-          settlers.get(text)!.resolve(vector);
-        });
+    if (missing.length > 0) {
+      const requested = embedTexts(missing).then((list) =>
+        missing.map((text, i) => {
+          const vector = Float32Array.from(list[i]!);
+          this.#cache.set(keyOf(text), vector);
+          return vector;
+        }),
+      );
+      missing.forEach((text, i) => {
+        const vector = requested.then((all) => all[i]!);
+        this.#pending.set(keyOf(text), vector);
+        vectors.set(text, vector);
       });
-      // One Promise.all over both, so that no rejection is left without a handler.
-      await Promise.all([requested, ...elsewhere]);
-    } catch (error) {
-      for (const settler of settlers.values()) settler.reject(error);
-      throw error;
+    }
+    // Awaits every text's promise, so that a failure shared with other calls never goes unhandled.
+    try {
+      return await Promise.all(texts.map((text) => vectors.get(text)!));
     } finally {
-      for (const text of missing) this.#pending.delete(keyOf(clipVersion, text));
+      for (const text of missing) this.#pending.delete(keyOf(text));
     }
-    return texts.map((text) => found.get(text)!);
   }
-
-  /** Marks a label as being requested, for other calls to await; settled by the call that requests it. */
-  #announce(key: string): { resolve: (vector: Float32Array) => void; reject: (error: unknown) => void } {
-    let settler!: { resolve: (vector: Float32Array) => void; reject: (error: unknown) => void };
-    const promise = new Promise<Float32Array>((resolve, reject) => (settler = { resolve, reject }));
-    // The requesting call reports its own failure; a call that waits on this promise gets it too.
-    promise.catch(() => {});
-    this.#pending.set(key, promise);
-    return settler;
-  }
-}
-
-function keyOf(clipVersion: string, text: string): string {
-  return `${clipVersion}\u0000${text}`;
-}
-
-/** Runs `run` over chunks of `items` with at most `concurrency` in flight; stops taking chunks after the first failure. */
-async function forEachChunk<T>(
-  items: readonly T[],
-  size: number,
-  concurrency: number,
-  run: (chunk: T[]) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const chunk = items.slice(next, (next += size));
-      try {
-        await run(chunk);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  const workers = Math.min(concurrency, Math.ceil(items.length / size));
-  await Promise.all(Array.from({ length: workers }, worker));
 }

@@ -22,6 +22,7 @@ import type { EmbeddingIndex, SearchHit } from './embedding-index.js';
 import {
   ClipAbortError,
   ClipApiError,
+  ClipBatchError,
   ClipConnectionError,
   ClipError,
   ClipResponseError,
@@ -80,7 +81,7 @@ import type { ClipVersion } from './clip-versions.js';
 import { createTransport } from './transport/default.js';
 import { AttemptTimeout } from './transport/failures.js';
 import type { FetchFunction } from './transport/fetch.js';
-import type { Transport, TransportResponse } from './transport/types.js';
+import type { Transport, TransportRequest, TransportResponse } from './transport/types.js';
 import { VERSION } from './version.js';
 
 /** Where the API key travels. */
@@ -177,8 +178,8 @@ export class ClipClient {
   readonly baseUrl: string;
   /** Every server URL requests are spread across. */
   readonly baseUrls: readonly string[];
-  readonly #apiKey: string | undefined;
   readonly #bodyApiKey: string | undefined;
+  /** The key as given and URL-encoded: the forms a server may echo, removed from everything the caller sees. */
   readonly #secrets: string[];
   readonly #clipVersion: ClipVersion | undefined;
   readonly #timeoutMs: number;
@@ -186,22 +187,19 @@ export class ClipClient {
   readonly #deadlineMs: number;
   readonly #retryPolicy: RetryPolicy;
   readonly #maxRequestBytes: number;
-  readonly #maxResponseBytes: number;
   readonly #logger: ClipLogger | undefined;
-  readonly #origin: string;
-  readonly #paths: Record<Route, string>;
-  readonly #headers: Record<string, string>;
+  /** What every request of this client shares: server origin, headers and response size limit. */
+  readonly #requestBase: Pick<TransportRequest, 'origin' | 'headers' | 'maxResponseBytes'>;
+  /** A route's path on this client's server, with the key's query string on the query channel. */
+  readonly #path: (route: Route) => string;
   readonly #transport: Transport;
   readonly #labelEmbeddings: LabelEmbeddingCache;
 
   constructor(options: ClipClientOptions = {}) {
-    const env = readEnv();
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
     const apiKey = (options.apiKey === undefined ? env.ROBOFLOW_API_KEY : options.apiKey) || undefined;
     const keyTransport = options.apiKeyTransport ?? 'query';
-    if (!['query', 'header', 'body'].includes(keyTransport)) {
-      throw new ClipValidationError([{ path: ['apiKeyTransport'], message: 'must be "query", "header" or "body"' }], 'Invalid client options');
-    }
-    this.#apiKey = apiKey;
+    if (!['query', 'header', 'body'].includes(keyTransport)) throw optionError('apiKeyTransport', 'must be "query", "header" or "body"');
     this.#secrets = apiKey ? [...new Set([apiKey, encodeURIComponent(apiKey)])] : [];
     this.#bodyApiKey = keyTransport === 'body' ? apiKey : undefined;
     this.#clipVersion = options.clipVersion;
@@ -209,12 +207,12 @@ export class ClipClient {
     checkTimeOptions(options, 'Invalid client options');
     checkNumberOption('maxRequestBytes', options.maxRequestBytes, { min: 0, infinity: true });
     checkNumberOption('maxResponseBytes', options.maxResponseBytes, { min: 0, infinity: true });
+    checkNumberOption('labelCacheSize', options.labelCacheSize, { min: 0, integer: true });
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadlineMs = options.deadlineMs ?? Number.POSITIVE_INFINITY;
     this.#maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#retryPolicy = resolveRetryPolicy(options.retryOn, options.backoff);
     this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#logger = options.logger;
 
     const bases = parseBaseUrls(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL), options.dispatcher !== undefined);
@@ -222,21 +220,17 @@ export class ClipClient {
     if (apiKey) for (const url of bases) warnPlainHttpKey(url, this.#logger);
     this.baseUrl = base.href;
     this.baseUrls = bases.map((url) => url.href);
-    this.#origin = base.origin;
-    const query = apiKey && keyTransport === 'query' ? apiKeyQuery(apiKey) : '';
     const prefix = pathPrefix(base);
-    this.#paths = {
-      '/clip/embed_image': `${prefix}/clip/embed_image${query}`,
-      '/clip/embed_text': `${prefix}/clip/embed_text${query}`,
-      '/clip/compare': `${prefix}/clip/compare${query}`,
-    };
-    this.#headers = {
+    const query = apiKey && keyTransport === 'query' ? apiKeyQuery(apiKey) : '';
+    this.#path = (route) => prefix + route + query;
+    const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
       'user-agent': `roboflow-clip/${VERSION}`,
-      ...lowerCaseKeys(options.headers),
-      ...(apiKey && keyTransport === 'header' ? { authorization: `Bearer ${apiKey}` } : {}),
     };
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+    if (apiKey && keyTransport === 'header') headers.authorization = `Bearer ${apiKey}`;
+    this.#requestBase = { origin: base.origin, headers, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES };
     this.#transport = createTransport(options, bases.map((url) => url.origin));
     this.#labelEmbeddings = new LabelEmbeddingCache(options.labelCacheSize);
   }
@@ -288,32 +282,46 @@ export class ClipClient {
     const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
     const [{ embeddings }, vectors] = await Promise.all([
       this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), request),
-      this.#labelEmbeddings.embed(this.#clipVersion ?? '', texts, async (text) => (await this.embedText({ text }, request)).embeddings),
+      this.#labelEmbeddings.embed(this.#clipVersion ?? '', texts, (missing) => this.#embedLabels(missing, request)),
     ]);
     return rankLabels(embeddings[0]!, names as L[], vectors, topK);
   }
 
+  /** Labels not yet cached, sent like `embedTexts`; a failed request rejects with its own error, as `embedText` would. */
+  async #embedLabels(texts: string[], options: RequestOptions): Promise<number[][]> {
+    try {
+      const job = resolveBatchOptions({ signal: options.signal }, TEXT_BATCHES);
+      return await runBatches(texts, job, async (text, signal) => (await this.embedText({ text }, { ...options, signal })).embeddings);
+    } catch (error) {
+      throw error instanceof ClipBatchError ? error.cause : error;
+    }
+  }
+
   /** Embeds `query` and resolves to the `k` entries of `index` most similar to it, best first. */
-  async searchText<M>(index: EmbeddingIndex<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
-    checkK(k);
-    checkIndexMatchesClient(index, this.#clipVersion);
-    const { embeddings } = await this.embedText({ text: query, ...this.#queryVersion(index) }, options);
-    checkQueryDimension(index, embeddings[0]!);
-    return index.search(embeddings[0]!, k);
+  searchText<M>(index: EmbeddingIndex<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+    return this.#search(index, k, (version) => this.embedText({ text: query, ...version }, options));
   }
 
   /** Embeds `image` and resolves to the `k` entries of `index` most similar to it, best first. */
-  async searchImage<M>(index: EmbeddingIndex<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
-    checkK(k);
-    checkIndexMatchesClient(index, this.#clipVersion);
-    const { embeddings } = await this.embedImage({ image, ...this.#queryVersion(index) }, options);
-    checkQueryDimension(index, embeddings[0]!);
-    return index.search(embeddings[0]!, k);
+  searchImage<M>(index: EmbeddingIndex<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+    return this.#search(index, k, (version) => this.embedImage({ image, ...version }, options));
   }
 
-  /** A search query is embedded with the index's CLIP model when the client names none, so the two always match. */
-  #queryVersion(index: EmbeddingIndex<unknown>) {
-    return clipVersionField(this.#clipVersion === undefined ? (index.clipVersion as ClipVersion | undefined) : undefined);
+  /**
+   * Checks `k` and the index before any request, then embeds the query with the client's CLIP model,
+   * or the index's when the client names none, so that the two always match.
+   */
+  async #search<M>(
+    index: EmbeddingIndex<M>,
+    k: number,
+    embed: (version: { clip_version_id?: ClipVersion }) => Promise<EmbeddingResult>,
+  ): Promise<SearchHit<M>[]> {
+    checkK(k);
+    checkIndexMatchesClient(index, this.#clipVersion);
+    const version = clipVersionField(this.#clipVersion === undefined ? (index.clipVersion as ClipVersion | undefined) : undefined);
+    const query = (await embed(version)).embeddings[0]!;
+    checkQueryDimension(index, query);
+    return index.search(query, k);
   }
 
   /**
@@ -372,109 +380,72 @@ export class ClipClient {
     options: RequestOptions | undefined,
   ): Promise<T & { readonly meta: ResponseMeta }> {
     const started = performance.now();
-    const signal = options?.signal;
+    const { signal, maxRetries = this.#maxRetries, timeoutMs = this.#timeoutMs, deadlineMs = this.#deadlineMs } = options ?? {};
     if (signal?.aborted) throw new ClipAbortError('Request was aborted before it was sent', { cause: signal.reason });
     if (options) checkTimeOptions(options, 'Invalid request options');
     const body = JSON.stringify(completeWirePayload(payload, this.#clipVersion, this.#bodyApiKey));
     checkRequestSize(body, this.#maxRequestBytes);
-    const maxRetries = options?.maxRetries ?? this.#maxRetries;
-    const timeoutMs = options?.timeoutMs ?? this.#timeoutMs;
-    const deadlineMs = options?.deadlineMs ?? this.#deadlineMs;
     const deadline = started + deadlineMs;
+    const path = this.#path(route);
 
-    // Each turn is one attempt; it returns the result or ends in #nextWait, which throws when no retry is left.
+    // Each turn is one attempt: it returns the result, throws the call's final error, or waits to retry.
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = attempt === 1 ? started : performance.now();
       const remaining = deadline - attemptStarted;
       const deadlineFirst = remaining < timeoutMs;
-      let response: TransportResponse | undefined;
-      let caught: unknown;
+      let response: TransportResponse | ClipError;
       try {
-        response = await this.#attempt(route, body, signal, deadlineFirst ? remaining : timeoutMs);
-      } catch (error) {
-        caught = error;
+        const attemptMs = Math.min(deadlineFirst ? remaining : timeoutMs, MAX_TIMER_MS);
+        response = await this.#transport.send({ ...this.#requestBase, path, body, signal, timeoutMs: attemptMs });
+      } catch (caught) {
+        const timeout = deadlineFirst ? `Call reached its deadline of ${deadlineMs} ms` : `Request timed out after ${timeoutMs} ms`;
+        response = this.#attemptFailure(caught, signal, attempt, timeout);
       }
 
       let error: ClipError;
-      let failure: AttemptFailure;
-      if (response === undefined) {
-        const timeout = deadlineFirst ? `Call reached its deadline of ${deadlineMs} ms` : `Request timed out after ${timeoutMs} ms`;
-        error = this.#connectionFailure(caught, attempt, timeout);
+      let failure: AttemptFailure = FINAL;
+      if (response instanceof ClipError) {
+        error = response;
         failure = classify(error, deadlineFirst);
       } else if (response.status >= 200 && response.status < 300) {
         const result = this.#parseResult(response, check, attempt);
         if (!(result instanceof ClipResponseError)) {
-          if (this.#logger) this.#logger.debug(attemptLine(route, `HTTP ${response.status}`, attempt, performance.now() - attemptStarted));
+          this.#logger?.debug(attemptLine(route, `HTTP ${response.status}`, attempt, performance.now() - attemptStarted));
           return withMeta(result as T, { status: response.status, headers: response.headers, elapsedMs: performance.now() - started });
         }
         error = result;
-        failure = FINAL;
       } else {
-        error = this.#apiError(route, response, attempt);
+        error = new ClipApiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route });
         failure = { kind: 'status', status: response.status, headers: response.headers };
       }
 
-      const wait = this.#nextWait(route, error, failure, attempt, maxRetries, attemptStarted, deadline, deadlineMs);
+      const wait = retryWait(this.#retryPolicy, failure, attempt, maxRetries);
+      const now = performance.now();
+      const retrying = wait !== undefined && now + wait < deadline;
+      const level = retrying ? 'info' : error instanceof ClipAbortError ? 'debug' : 'warn';
+      this.#logger?.[level](attemptLine(route, outcomeLabel(error), attempt, now - attemptStarted, retrying ? wait : undefined));
+      if (wait === undefined) throw error;
+      if (!retrying) {
+        const message = `Next retry would pass the call's deadline of ${deadlineMs} ms; last failure: ${outcomeLabel(error)}`;
+        throw new ClipTimeoutError(message, { cause: error, attempts: attempt });
+      }
       if (wait > 0) await sleep(wait, signal);
     }
   }
 
-  /** The wait before the next attempt; throws the call's final error when there is none. Logs the attempt. */
-  #nextWait(
-    route: Route,
-    error: ClipError,
-    failure: AttemptFailure,
-    attempt: number,
-    maxRetries: number,
-    attemptStarted: number,
-    deadline: number,
-    deadlineMs: number,
-  ): number {
-    const wait = retryWait(this.#retryPolicy, failure, attempt, maxRetries);
-    const now = performance.now();
-    const pastDeadline = wait !== undefined && now + wait >= deadline;
-    if (this.#logger) {
-      const line = attemptLine(route, outcomeLabel(error), attempt, now - attemptStarted, pastDeadline ? undefined : wait);
-      if (wait !== undefined && !pastDeadline) this.#logger.info(line);
-      else if (error instanceof ClipAbortError) this.#logger.debug(line);
-      else this.#logger.warn(line);
-    }
-    if (wait === undefined) throw error;
-    if (pastDeadline) {
-      const message = `Next retry would pass the call's deadline of ${deadlineMs} ms; last failure: ${outcomeLabel(error)}`;
-      throw new ClipTimeoutError(message, { cause: error, attempts: attempt });
-    }
-    return wait;
-  }
-
-  async #attempt(route: Route, body: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<TransportResponse> {
-    try {
-      return await this.#transport.send({
-        origin: this.#origin,
-        path: this.#paths[route],
-        headers: this.#headers,
-        body,
-        signal,
-        timeoutMs: Math.min(timeoutMs, MAX_TIMER_MS),
-        maxResponseBytes: this.#maxResponseBytes,
-      });
-    } catch (error) {
-      if (error instanceof AttemptTimeout) throw error;
-      if (signal?.aborted) throw new ClipAbortError(undefined, { cause: signal.reason });
-      throw error;
-    }
-  }
-
-  /** The failure of an attempt that got no usable response, redacted, as the caller will see it. */
-  #connectionFailure(error: unknown, attempts: number, timeoutMessage: string): ClipError {
+  /** An attempt that got no usable response, as the caller will see it: typed, with the key redacted. */
+  #attemptFailure(error: unknown, signal: AbortSignal | undefined, attempts: number, timeoutMessage: string): ClipError {
     if (error instanceof AttemptTimeout) return new ClipTimeoutError(timeoutMessage, { attempts });
-    if (error instanceof ClipAbortError) return error;
+    // Once the caller's signal fires, a transport rejects with anything.
+    if (signal?.aborted) return new ClipAbortError(undefined, { cause: signal.reason });
     if (error instanceof ClipResponseError) {
       return new ClipResponseError(this.#redact(error.message), { status: error.status, headers: this.#redact(error.headers), attempts });
     }
-    const cause = this.#redactCause(error instanceof ClipConnectionError ? error.cause : error);
-    if (!(error instanceof ClipConnectionError)) return new ClipConnectionError(this.#redact(`Connection failed: ${String(error)}`), { cause, attempts });
-    return new ClipConnectionError(this.#redact(error.message), { cause, attempts, code: error.code, beforeResponse: error.beforeResponse });
+    if (!(error instanceof ClipConnectionError)) {
+      return new ClipConnectionError(this.#redact(`Connection failed: ${String(error)}`), { cause: this.#redact(error, redactCause), attempts });
+    }
+    const { code, beforeResponse } = error;
+    return new ClipConnectionError(this.#redact(error.message), { cause: this.#redact(error.cause, redactCause), attempts, code, beforeResponse });
   }
 
   /** The checked result, or the ClipResponseError that says why the 2xx body is unusable. */
@@ -485,56 +456,40 @@ export class ClipClient {
     } catch (cause) {
       const text = this.#redact(response.body);
       return new ClipResponseError(`Response is not JSON (status ${response.status}): ${preview(text)}`, {
-        status: response.status,
-        headers: this.#redact(response.headers),
+        ...this.#failedResponse(response, attempts),
         body: text,
         cause: this.#redact(String(cause)),
-        attempts,
       });
     }
     const problem = check(body);
     if (problem === undefined) return body as object;
-    return new ClipResponseError(`Unexpected response: ${problem}`, {
-      status: response.status,
-      headers: this.#redact(response.headers),
-      body: this.#redact(body),
-      attempts,
-    });
+    return new ClipResponseError(`Unexpected response: ${problem}`, { ...this.#failedResponse(response, attempts), body: this.#redact(body) });
   }
 
-  #apiError(route: Route, response: TransportResponse, attempts: number): ClipApiError {
-    const text = this.#redact(response.body);
-    return new ClipApiError({ status: response.status, headers: this.#redact(response.headers), body: parseJsonOr(text), attempts, route });
+  /** What the error of a failed response carries besides its body. */
+  #failedResponse(response: TransportResponse, attempts: number) {
+    return { status: response.status, headers: this.#redact(response.headers), attempts };
   }
 
-  #redact<T>(value: T): T {
-    let out = value;
-    for (const secret of this.#secrets) out = redact(out, secret);
-    return out;
-  }
-
-  #redactCause(cause: unknown): unknown {
-    let out = cause;
-    for (const secret of this.#secrets) out = redactCause(out, secret);
-    return out;
+  /** `value` with every form of the key replaced; an error is scrubbed with `redactCause`. */
+  #redact<T>(value: T, scrub: (value: T, secret: string) => T = redact): T {
+    return this.#secrets.reduce(scrub, value);
   }
 
   /** Keeps the key out of `console.log(client)` and `util.inspect`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `ClipClient { baseUrl: '${this.baseUrl}', apiKey: ${this.#apiKey ? "'***'" : 'none'} }`;
+    return `ClipClient { baseUrl: '${this.baseUrl}', apiKey: ${this.#secrets.length > 0 ? "'***'" : 'none'} }`;
   }
 }
 
 const FINAL: AttemptFailure = { kind: 'final' };
-const TIMEOUT: AttemptFailure = { kind: 'timeout' };
-const STALE_SOCKET: AttemptFailure = { kind: 'connection', staleSocket: true };
-const CONNECTION: AttemptFailure = { kind: 'connection', staleSocket: false };
 
 /** A failed attempt as the retry policy sees it; a timeout set by the deadline ends the call. */
 function classify(error: ClipError, deadlineFirst: boolean): AttemptFailure {
-  if (error instanceof ClipTimeoutError) return deadlineFirst ? FINAL : TIMEOUT;
-  if (!(error instanceof ClipConnectionError)) return FINAL;
-  return error.beforeResponse && error.code !== undefined && STALE_SOCKET_CODES.has(error.code) ? STALE_SOCKET : CONNECTION;
+  if (error instanceof ClipConnectionError) {
+    return { kind: 'connection', staleSocket: error.beforeResponse && STALE_SOCKET_CODES.has(error.code ?? '') };
+  }
+  return error instanceof ClipTimeoutError && !deadlineFirst ? { kind: 'timeout' } : FINAL;
 }
 
 /** The validated wire payload, its keys in the caller's order so the body reads as the caller wrote it. */
@@ -573,31 +528,30 @@ function preview(text: string): string {
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ClipAbortError('Request was aborted while waiting to retry', { cause: signal.reason }));
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new ClipAbortError('Request was aborted while waiting to retry', { cause: signal?.reason }));
+      reject(new ClipAbortError('Request was aborted while waiting to retry', { cause: signal!.reason }));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, Math.min(ms, MAX_TIMER_MS));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
 /** Several servers must serve the same path: one pool spreads identical requests across their origins. */
 function parseBaseUrls(value: string | readonly string[], hasDispatcher: boolean): URL[] {
-  const invalid = (message: string) => new ClipValidationError([{ path: ['baseUrl'], message }], 'Invalid client options');
-  if (typeof value === 'string') return [parseBaseUrl(value)];
-  if (!Array.isArray(value) || value.length === 0) throw invalid('must be a URL or a non-empty list of URLs');
-  const urls = value.map((item) => parseBaseUrl(String(item)));
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0) throw optionError('baseUrl', 'must be a URL or a non-empty list of URLs');
+  const urls = list.map((item) => parseBaseUrl(String(item)));
   if (urls.length > 1) {
     const prefix = pathPrefix(urls[0]!);
     if (urls.some((url) => pathPrefix(url) !== prefix)) {
-      throw invalid('several URLs must differ only in scheme, host and port (same path)');
+      throw optionError('baseUrl', 'several URLs must differ only in scheme, host and port (same path)');
     }
-    if (hasDispatcher) throw invalid('several URLs need the client\'s own pool; with a dispatcher, pass one URL');
+    if (hasDispatcher) throw optionError('baseUrl', "several URLs need the client's own pool; with a dispatcher, pass one URL");
   }
   return urls;
 }
@@ -617,16 +571,15 @@ function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefi
  * may hold a key.
  */
 function parseBaseUrl(value: string): URL {
-  const invalid = (message: string) => new ClipValidationError([{ path: ['baseUrl'], message }], 'Invalid client options');
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw invalid('is not a valid URL');
+    throw optionError('baseUrl', 'is not a valid URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('must be an http:// or https:// URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw optionError('baseUrl', 'must be an http:// or https:// URL');
   if (url.search || url.hash || url.username || url.password) {
-    throw invalid('must not carry a query string, fragment or credentials: pass the key as apiKey');
+    throw optionError('baseUrl', 'must not carry a query string, fragment or credentials: pass the key as apiKey');
   }
   return url;
 }
@@ -645,21 +598,13 @@ function checkTimeOptions(options: { timeoutMs?: number; deadlineMs?: number; ma
  */
 function checkApiKey(apiKey: string | undefined): void {
   if (apiKey !== undefined && !/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(apiKey)) {
-    throw new ClipValidationError(
-      [{ path: ['apiKey'], message: 'may hold only printable ASCII characters, with no space at either end' }],
-      'Invalid client options',
-    );
+    throw optionError('apiKey', 'may hold only printable ASCII characters, with no space at either end');
   }
 }
 
-function readEnv(): Record<string, string | undefined> {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-}
-
-function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
-  return out;
+/** A client option refused when the client is created. */
+function optionError(name: string, message: string): ClipValidationError {
+  return new ClipValidationError([{ path: [name], message }], 'Invalid client options');
 }
 
 export type { ResponseHeaders };

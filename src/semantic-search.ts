@@ -9,18 +9,18 @@ import { EMBEDDING_DIMENSIONS, type ClipVersion } from './clip-versions.js';
 /** Throws before any request when the client's CLIP version is known and the index was built with another one. */
 export function checkIndexMatchesClient(index: EmbeddingIndex<unknown>, clipVersion: ClipVersion | undefined): void {
   if (clipVersion === undefined) return;
-  if (index.clipVersion !== undefined && index.clipVersion !== clipVersion) {
+  const { clipVersion: built, dimension } = index;
+  if (built !== undefined && built !== clipVersion) {
     throw new EmbeddingIndexError(
       'clip_version_mismatch',
-      `index was built with clipVersion ${index.clipVersion} but this client embeds with ${clipVersion}; ` +
-        `create the client with clipVersion: '${index.clipVersion}'`,
+      `index was built with clipVersion ${built} but this client embeds with ${clipVersion}; create the client with clipVersion: '${built}'`,
     );
   }
-  const dimension = EMBEDDING_DIMENSIONS[clipVersion];
-  if (index.dimension !== undefined && index.dimension !== dimension) {
+  const expected = EMBEDDING_DIMENSIONS[clipVersion];
+  if (dimension !== undefined && dimension !== expected) {
     throw new EmbeddingIndexError(
       'dimension_mismatch',
-      `index holds vectors of dimension ${index.dimension} but ${clipVersion} embeddings have dimension ${dimension}`,
+      `index holds vectors of dimension ${dimension} but ${clipVersion} embeddings have dimension ${expected}`,
     );
   }
 }
@@ -34,11 +34,11 @@ export function checkK(k: number): void {
 
 /** Throws when the embedded query cannot be compared with the index's vectors, naming the likely cause. */
 export function checkQueryDimension(index: EmbeddingIndex<unknown>, query: ArrayLike<number>): void {
-  if (index.dimension === undefined || index.dimension === query.length) return;
-  const built = index.clipVersion ? ` (built with clipVersion ${index.clipVersion})` : '';
+  const { clipVersion: built, dimension } = index;
+  if (dimension === undefined || dimension === query.length) return;
   throw new EmbeddingIndexError(
     'dimension_mismatch',
-    `the query embedding has dimension ${query.length} but the index${built} has dimension ${index.dimension}; ` +
+    `the query embedding has dimension ${query.length} but the index${built ? ` (built with clipVersion ${built})` : ''} has dimension ${dimension}; ` +
       'embed the query with the CLIP version the index was built with',
   );
 }

@@ -220,6 +220,18 @@ describe('runBatches', () => {
     expect(await rejection(job$)).toBeInstanceOf(ClipAbortError);
   });
 
+  it('does not wait for an async source to close while it is still producing a value', async () => {
+    const controller = new AbortController();
+    async function* stuck() {
+      yield 1;
+      await new Promise<never>(() => {});
+    }
+    const job$ = runBatches(stuck(), job({ batchSize: 2, signal: controller.signal }), async (items) => items);
+    await delay(5);
+    controller.abort();
+    expect(await rejection(job$)).toBeInstanceOf(ClipAbortError);
+  });
+
   it('rethrows an error thrown by onProgress as it is, and stops the job', async () => {
     const oops = new Error('progress bar broke');
     let sent = 0;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ClipAbortError, ClipClient, ClipValidationError } from '../src/index.js';
+import { ClipAbortError, ClipApiError, ClipClient, ClipValidationError } from '../src/index.js';
 import { LabelEmbeddingCache } from '../src/classify.js';
 import { mockImageEmbedding, mockTextEmbedding, startMockServer } from '../src/testing/index.js';
+import { startStub } from './helpers/http.js';
 import { useMockClient } from './helpers/mock-client.js';
 
 const IMAGE = 'https://images.example.com/pets/tabby-cat.jpg';
@@ -125,6 +126,22 @@ describe('classify', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(calls).toBe(1);
     expect(cache.size).toBe(0);
+  });
+
+  it("a failed label request rejects the call with that request's own error", async () => {
+    const stub = await startStub((req, res) => {
+      const [status, body] = req.url.startsWith('/clip/embed_text') ? [401, { message: 'bad key' }] : [200, { embeddings: [[1, 0]] }];
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    const clip = new ClipClient({ baseUrl: stub.url, apiKey: null, maxRetries: 0 });
+    try {
+      const error = await clip.classify(IMAGE, ['cat']).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClipApiError);
+      expect(error).toMatchObject({ status: 401 });
+    } finally {
+      await clip.close();
+      await stub.close();
+    }
   });
 
   it('only labels not yet cached are requested', async () => {
