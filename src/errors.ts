@@ -22,15 +22,33 @@ export class ClipValidationError extends ClipError {
   readonly issues: ValidationIssue[];
 
   constructor(issues: ValidationIssue[], context = 'Invalid request') {
-    const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `  - ${formatPath(i.path)}: ${i.message}`);
-    if (issues.length > MAX_ISSUES_IN_MESSAGE) shown.push(`  ... and ${issues.length - MAX_ISSUES_IN_MESSAGE} more (see .issues)`);
-    super(`${context}:\n${shown.join('\n')}`);
+    const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => `\n  - ${formatPath(i.path)}: ${i.message}`);
+    const hidden = issues.length - MAX_ISSUES_IN_MESSAGE;
+    super(`${context}:${shown.join('')}${hidden > 0 ? `\n  ... and ${hidden} more (see .issues)` : ''}`);
     this.issues = issues;
   }
 }
 
+/** What the errors of a sent request take: the attempts made, and the `cause` (read by `Error` itself). */
+interface FailureOptions {
+  cause?: unknown;
+  attempts?: number;
+}
+
+/** Base of the errors a sent request ends in: how many attempts were made, said in the message when more than one. */
+abstract class ClipRequestError extends ClipError {
+  /** How many attempts were made before this failure was final. */
+  readonly attempts: number;
+
+  constructor(message: string, options: FailureOptions = {}) {
+    const attempts = options.attempts ?? 1;
+    super(attempts > 1 ? `${message} (after ${attempts} attempts)` : message, options);
+    this.attempts = attempts;
+  }
+}
+
 /** The server answered with an HTTP status of 400 or more. */
-export class ClipApiError extends ClipError {
+export class ClipApiError extends ClipRequestError {
   override name = 'ClipApiError';
   readonly status: number;
   readonly headers: ResponseHeaders;
@@ -38,75 +56,59 @@ export class ClipApiError extends ClipError {
   readonly body: unknown;
   /** The server's `help_url`, when it gave one. */
   readonly helpUrl: string | undefined;
-  /** How many attempts were made before this answer was final. */
-  readonly attempts: number;
 
   constructor(init: { status: number; headers: ResponseHeaders; body: unknown; attempts?: number; route?: string }) {
-    const detail = describeErrorBody(init.body);
-    const where = init.route ? ` from ${init.route}` : '';
-    super(`HTTP ${init.status}${where}: ${detail ?? 'no error message'}${attemptsSuffix(init.attempts)}`);
-    this.status = init.status;
+    const { status, body } = init;
+    super(`HTTP ${status}${init.route ? ` from ${init.route}` : ''}: ${describeErrorBody(body) ?? 'no error message'}`, init);
+    this.status = status;
     this.headers = init.headers;
-    this.body = init.body;
-    this.helpUrl = helpUrlOf(init.body);
-    this.attempts = init.attempts ?? 1;
+    this.body = body;
+    const helpUrl = (body as { help_url?: unknown } | null)?.help_url;
+    this.helpUrl = typeof helpUrl === 'string' ? helpUrl : undefined;
   }
 }
 
 /** A 2xx response did not have the shape the protocol promises (not JSON, wrong counts, bad numbers). */
-export class ClipResponseError extends ClipError {
+export class ClipResponseError extends ClipRequestError {
   override name = 'ClipResponseError';
   readonly status: number | undefined;
   readonly headers: ResponseHeaders | undefined;
   readonly body: unknown;
-  readonly attempts: number;
 
-  constructor(
-    message: string,
-    init: { status?: number; headers?: ResponseHeaders; body?: unknown; cause?: unknown; attempts?: number } = {},
-  ) {
-    super(message + attemptsSuffix(init.attempts), init.cause === undefined ? undefined : { cause: init.cause });
+  constructor(message: string, init: FailureOptions & { status?: number; headers?: ResponseHeaders; body?: unknown } = {}) {
+    super(message, init);
     this.status = init.status;
     this.headers = init.headers;
     this.body = init.body;
-    this.attempts = init.attempts ?? 1;
   }
 }
 
 /** The request could not reach the server or the connection broke before a full response arrived. */
-export class ClipConnectionError extends ClipError {
+export class ClipConnectionError extends ClipRequestError {
   override name = 'ClipConnectionError';
-  readonly attempts: number;
   /** The system or undici error code, e.g. `ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`. */
   readonly code: string | undefined;
   /** Whether the connection failed before any response header arrived. */
   readonly beforeResponse: boolean;
 
-  constructor(message: string, options: { cause?: unknown; attempts?: number; code?: string; beforeResponse?: boolean } = {}) {
-    super(message + attemptsSuffix(options.attempts), { cause: options.cause });
-    this.attempts = options.attempts ?? 1;
+  constructor(message: string, options: FailureOptions & { code?: string; beforeResponse?: boolean } = {}) {
+    super(message, options);
     this.code = options.code;
     this.beforeResponse = options.beforeResponse ?? false;
   }
 }
 
 /** An attempt took longer than `timeoutMs`, or the whole call longer than `deadlineMs`. */
-export class ClipTimeoutError extends ClipError {
+export class ClipTimeoutError extends ClipRequestError {
   override name = 'ClipTimeoutError';
-  readonly attempts: number;
-
-  constructor(message: string, options: { cause?: unknown; attempts?: number } = {}) {
-    super(message + attemptsSuffix(options.attempts), { cause: options.cause });
-    this.attempts = options.attempts ?? 1;
-  }
 }
 
 /** The caller's `AbortSignal` fired. */
 export class ClipAbortError extends ClipError {
   override name = 'ClipAbortError';
 
-  constructor(message = 'Request was aborted', options: { cause?: unknown } = {}) {
-    super(message, { cause: options.cause });
+  constructor(message = 'Request was aborted', options?: { cause?: unknown }) {
+    super(message, options);
   }
 }
 
@@ -124,17 +126,13 @@ export class ClipBatchError extends ClipError {
   readonly completed: number;
 
   constructor(init: { start: number; end: number; completed: number; cause: unknown }) {
-    const inputs = init.end - init.start === 1 ? `Input ${init.start}` : `Inputs ${init.start}-${init.end - 1}`;
-    const reason = init.cause instanceof Error ? init.cause.message : String(init.cause);
-    super(`${inputs} failed, the rest of the job was cancelled (${init.completed} done): ${reason}`, { cause: init.cause });
-    this.start = init.start;
-    this.end = init.end;
-    this.completed = init.completed;
+    const { start, end, completed, cause } = init;
+    const inputs = end - start === 1 ? `Input ${start}` : `Inputs ${start}-${end - 1}`;
+    super(`${inputs} failed, the rest of the job was cancelled (${completed} done): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.start = start;
+    this.end = end;
+    this.completed = completed;
   }
-}
-
-function attemptsSuffix(attempts: number | undefined): string {
-  return attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
 }
 
 /** A payload path as code would write it: `image[2].value`. */
@@ -143,18 +141,10 @@ export function formatPath(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-function helpUrlOf(body: unknown): string | undefined {
-  if (body && typeof body === 'object' && typeof (body as { help_url?: unknown }).help_url === 'string') {
-    return (body as { help_url: string }).help_url;
-  }
-  return undefined;
-}
-
 /** The server's message, or FastAPI's 422 `detail` items made readable. */
 function describeErrorBody(body: unknown): string | undefined {
   if (typeof body === 'string') return body.trim().slice(0, 300) || undefined;
-  if (!body || typeof body !== 'object') return undefined;
-  const { message, detail } = body as { message?: unknown; detail?: unknown };
+  const { message, detail } = (body ?? {}) as { message?: unknown; detail?: unknown };
   if (typeof message === 'string') return message;
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {
@@ -162,14 +152,12 @@ function describeErrorBody(body: unknown): string | undefined {
       .map((item) => {
         const { loc, msg } = (item ?? {}) as { loc?: unknown; msg?: unknown };
         const where = Array.isArray(loc) ? loc.filter((p) => p !== 'body').join('.') : '';
-        return where ? `${where}: ${String(msg)}` : String(msg);
+        return where ? `${where}: ${msg}` : String(msg);
       })
       .join('; ');
   }
   return undefined;
 }
-
-const REDACTED = '***';
 
 /**
  * Replaces every occurrence of the secret in a string, or in the strings of a JSON-like value.
@@ -177,12 +165,10 @@ const REDACTED = '***';
  */
 export function redact<T>(value: T, secret: string | undefined): T {
   if (!secret) return value;
-  if (typeof value === 'string') return (value.includes(secret) ? value.split(secret).join(REDACTED) : value) as T;
+  if (typeof value === 'string') return value.replaceAll(secret, '***') as T;
   if (Array.isArray(value)) return value.map((v) => redact(v, secret)) as T;
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[redact(k, secret)] = redact(v, secret);
-    return out as T;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k, secret), redact(v, secret)])) as T;
   }
   return value;
 }

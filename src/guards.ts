@@ -26,11 +26,11 @@ function mebibytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
-/** `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`: traffic that never leaves the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+/**
+ * `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`: traffic that never leaves the machine. Takes a
+ * URL's hostname, which the URL parser has lower-cased and put in canonical form (`127.1` is `127.0.0.1`).
+ */
+const LOOPBACK_HOSTNAME = /^(.+\.)?localhost$|^\[::1\]$|^127\.\d+\.\d+\.\d+$/;
 
 const warnedOrigins = new Set<string>();
 
@@ -39,9 +39,9 @@ const warnedOrigins = new Set<string>();
  * client has one, else as a Node process warning.
  */
 export function warnPlainHttpKey(url: URL, logger: ClipLogger | undefined): void {
-  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname) || warnedOrigins.has(url.origin)) return;
+  if (url.protocol !== 'http:' || LOOPBACK_HOSTNAME.test(url.hostname) || warnedOrigins.has(url.origin)) return;
   warnedOrigins.add(url.origin);
-  const message = `roboflow-clip: the API key is sent over plain http:// to ${url.host}, readable by anyone on the network; use https://`;
+  const message = `roboflow-clip: the API key goes over plain http:// to ${url.host}, readable on the network; use https://`;
   if (logger) return logger.warn(message);
   const node = (globalThis as { process?: { emitWarning?: (message: string, options: object) => void } }).process;
   node?.emitWarning?.(message, { type: 'SecurityWarning', code: 'ROBOFLOW_CLIP_PLAIN_HTTP_KEY' });
@@ -57,10 +57,11 @@ export interface NumberRule {
 /** A numeric option, checked where it is given: a client's at construction, a call's before anything is sent. */
 export function checkNumberOption(name: string, value: number | undefined, rule: NumberRule, context = 'Invalid client options'): void {
   if (value === undefined) return;
-  const finiteOk = Number.isFinite(value) || (rule.infinity === true && value === Number.POSITIVE_INFINITY);
-  const wholeOk = !rule.integer || Number.isInteger(value);
-  if (typeof value === 'number' && finiteOk && wholeOk && value >= rule.min) return;
-  const bound = `${rule.integer ? 'a whole number' : 'a number'} >= ${rule.min}${rule.infinity ? ' or Infinity' : ''}`;
+  const { min, infinity, integer } = rule;
+  // Number.isFinite and Number.isInteger are false for anything that is not a number.
+  const finite = Number.isFinite(value) || (infinity && value === Infinity);
+  if (finite && (!integer || Number.isInteger(value)) && value >= min) return;
+  const bound = `${integer ? 'a whole number' : 'a number'} >= ${min}${infinity ? ' or Infinity' : ''}`;
   throw new ClipValidationError([{ path: [name], message: `must be ${bound}, got ${String(value)}` }], context);
 }
 

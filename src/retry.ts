@@ -20,16 +20,9 @@ export interface RetryPolicy {
   statuses: ReadonlySet<number>;
   /** Whether an attempt that ran out of `timeoutMs` is retried. */
   timeouts: boolean;
-  backoffBaseMs: number;
-  backoffCapMs: number;
+  baseMs: number;
+  capMs: number;
 }
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  statuses: new Set(DEFAULT_RETRY_STATUSES),
-  timeouts: true,
-  backoffBaseMs: BACKOFF_BASE_MS,
-  backoffCapMs: BACKOFF_CAP_MS,
-};
 
 /** How an attempt failed, as far as the retry policy cares. */
 export type AttemptFailure =
@@ -44,14 +37,13 @@ export type AttemptFailure =
  * Exponential backoff with full jitter: a uniform delay in [0, min(cap, base * 2^retry)). `retry`
  * counts from 0.
  */
-export function backoffDelay(
-  retry: number,
-  random: () => number = Math.random,
-  baseMs: number = BACKOFF_BASE_MS,
-  capMs: number = BACKOFF_CAP_MS,
-): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** retry);
-  return Math.floor(random() * ceiling);
+export function backoffDelay(retry: number, random: () => number, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS): number {
+  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** retry));
+}
+
+/** A header as a number: NaN when absent or blank (which `Number` would read as 0) or not a number. */
+function numeric(header: string | undefined): number {
+  return header?.trim() ? Number(header) : Number.NaN;
 }
 
 /**
@@ -59,17 +51,12 @@ export function backoffDelay(
  * an HTTP date. Undefined when absent, unparseable, negative or above 60 s.
  */
 export function retryAfterDelay(headers: Record<string, string | undefined>, now: number = Date.now()): number | undefined {
-  const ms = headers['retry-after-ms'];
-  if (ms !== undefined) {
-    const value = Number(ms);
-    if (ms.trim() !== '' && Number.isFinite(value)) return inRange(value);
-  }
-  const header = headers['retry-after'];
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return inRange(seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : inRange(Math.max(0, date - now));
+  const ms = numeric(headers['retry-after-ms']);
+  if (Number.isFinite(ms)) return inRange(ms);
+  const header = headers['retry-after'] ?? '';
+  const seconds = numeric(header);
+  // An unparseable date is NaN, which inRange refuses.
+  return inRange(Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(header) - now));
 }
 
 function inRange(ms: number): number | undefined {
@@ -91,16 +78,16 @@ export function retryWait(
   random: () => number = Math.random,
   now?: number,
 ): number | undefined {
-  if (failure.kind === 'final') return undefined;
-  if (attempt === 1 && failure.kind === 'connection' && failure.staleSocket) return 0;
-  if (attempt > maxRetries) return undefined;
-  if (failure.kind === 'timeout' && !policy.timeouts) return undefined;
-  if (failure.kind === 'status') {
+  const { kind } = failure;
+  if (kind === 'final') return undefined;
+  if (attempt === 1 && kind === 'connection' && failure.staleSocket) return 0;
+  if (attempt > maxRetries || (kind === 'timeout' && !policy.timeouts)) return undefined;
+  if (kind === 'status') {
     if (!policy.statuses.has(failure.status)) return undefined;
     const requested = retryAfterDelay(failure.headers, now);
     if (requested !== undefined) return requested;
   }
-  return backoffDelay(attempt - 1, random, policy.backoffBaseMs, policy.backoffCapMs);
+  return backoffDelay(attempt - 1, random, policy.baseMs, policy.capMs);
 }
 
 /**
@@ -126,21 +113,23 @@ export interface BackoffOptions {
   capMs?: number;
 }
 
+const NON_NEGATIVE = { min: 0 };
+
 /** The client's retry options as one policy, checked once. */
 export function resolveRetryPolicy(retryOn: RetryOn | undefined, backoff: BackoffOptions | undefined): RetryPolicy {
-  if (retryOn === undefined && backoff === undefined) return DEFAULT_RETRY_POLICY;
   const statuses = retryOn?.statuses ?? DEFAULT_RETRY_STATUSES;
+  // The index of the first status out of range, -1 when there is none, -2 when it is not a list.
   const bad = Array.isArray(statuses) ? statuses.findIndex((s) => !Number.isInteger(s) || s < 100 || s > 599) : -2;
   if (bad !== -1) {
-    const path = ['retryOn', 'statuses', ...(bad >= 0 ? [bad] : [])];
+    const path = ['retryOn', 'statuses', ...(bad < 0 ? [] : [bad])];
     throw new ClipValidationError([{ path, message: 'must be a list of HTTP statuses (100-599)' }], 'Invalid client options');
   }
-  checkNumberOption('backoff.baseMs', backoff?.baseMs, { min: 0 });
-  checkNumberOption('backoff.capMs', backoff?.capMs, { min: 0 });
+  checkNumberOption('backoff.baseMs', backoff?.baseMs, NON_NEGATIVE);
+  checkNumberOption('backoff.capMs', backoff?.capMs, NON_NEGATIVE);
   return {
     statuses: new Set(statuses),
     timeouts: retryOn?.timeouts ?? true,
-    backoffBaseMs: backoff?.baseMs ?? BACKOFF_BASE_MS,
-    backoffCapMs: backoff?.capMs ?? BACKOFF_CAP_MS,
+    baseMs: backoff?.baseMs ?? BACKOFF_BASE_MS,
+    capMs: backoff?.capMs ?? BACKOFF_CAP_MS,
   };
 }

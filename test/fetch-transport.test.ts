@@ -202,6 +202,18 @@ describe('FetchTransport maxResponseBytes', () => {
     expect(error).toBeInstanceOf(ClipResponseError);
   });
 
+  it('closes the connection of a body it cut off, instead of leaving it open', async () => {
+    const closed: Promise<void>[] = [];
+    answer = (_req, res) => {
+      closed.push(new Promise((resolve) => res.on('close', resolve)));
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('x'.repeat(1_200));
+    };
+    expect(await rejection(send(1_000))).toBeInstanceOf(ClipResponseError);
+    expect(closed).toHaveLength(1);
+    await closed[0];
+  });
+
   it('decodes a multi-byte UTF-8 body split across chunks', async () => {
     answer = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });

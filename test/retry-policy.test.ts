@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { ClipValidationError } from '../src/index.js';
 import {
   backoffDelay,
-  DEFAULT_RETRY_POLICY,
   resolveRetryPolicy,
   retryAfterDelay,
   retryWait,
@@ -15,6 +14,8 @@ const stale: AttemptFailure = { kind: 'connection', staleSocket: true };
 const connection: AttemptFailure = { kind: 'connection', staleSocket: false };
 const timeout: AttemptFailure = { kind: 'timeout' };
 const never = () => 0.5;
+/** The policy of a client given no retry options. */
+const DEFAULT_RETRY_POLICY = resolveRetryPolicy(undefined, undefined);
 
 describe('backoff', () => {
   it('is full jitter below min(8 s, 0.5 s * 2^retry)', () => {

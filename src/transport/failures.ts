@@ -1,11 +1,11 @@
-import { ClipResponseError, type ResponseHeaders } from '../errors.js';
+import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
 
 /**
  * Error codes that mean the connection failed or broke, with what each says in a message; mapped by
  * code, never by class, as undici's classes vary across versions and fetch implementations throw
  * plain `TypeError`s (Node's fetch puts the socket's or undici's code under `cause`, Bun its own names).
  */
-export const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
+const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ConnectionRefused: 'connection refused',
   ECONNRESET: 'connection reset by the server',
@@ -25,10 +25,26 @@ export const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body shorter than its Content-Length',
 };
 
-/** The code of an error when it is one of `CONNECTION_ERROR_MESSAGES`. */
-export function knownCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' && Object.hasOwn(CONNECTION_ERROR_MESSAGES, code) ? code : undefined;
+/**
+ * A transport's failure as `ClipConnectionError`, by code. fetch wraps the socket's error in a
+ * `TypeError` as its `cause`, so the cause is read first. `beforeResponse`: no response header had
+ * arrived, which is what makes a reset a stale-socket retry.
+ */
+export function toConnectionError(error: unknown, beforeResponse: boolean): ClipConnectionError {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  for (const candidate of [cause, error]) {
+    const code = codeOf(candidate);
+    if (code && Object.hasOwn(CONNECTION_ERROR_MESSAGES, code)) {
+      return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: candidate, code, beforeResponse });
+    }
+  }
+  const source = cause instanceof Error ? cause : error;
+  return new ClipConnectionError(`request failed: ${String(source)}`, { cause: source, code: codeOf(source), beforeResponse });
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** A response body above `maxResponseBytes`, cut off. */

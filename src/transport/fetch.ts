@@ -1,5 +1,5 @@
-import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
-import { AttemptTimeout, CONNECTION_ERROR_MESSAGES, knownCode, tooLarge } from './failures.js';
+import { ClipResponseError, type ResponseHeaders } from '../errors.js';
+import { AttemptTimeout, toConnectionError, tooLarge } from './failures.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 
 /** What the fetch transport passes to `fetch`. */
@@ -47,32 +47,31 @@ export class FetchTransport implements Transport {
 
   /**
    * fetch takes only a signal, so each request gets its own controller, fired by the attempt's timer
-   * or the caller's signal; the undici transport does without.
+   * or the caller's signal; the undici transport does without. Once the request is over the
+   * controller is fired anyway, which releases a body cut off by `maxResponseBytes`.
    */
   async send(request: TransportRequest): Promise<TransportResponse> {
-    const origin = this.#origins.length > 1 ? this.#origins[this.#turn++ % this.#origins.length]! : request.origin;
+    const origins = this.#origins;
+    const origin = origins.length > 1 ? origins[this.#turn++ % origins.length]! : request.origin;
     const caller = request.signal;
     if (caller?.aborted) throw caller.reason;
     const controller = new AbortController();
     const signal = controller.signal;
     const timer = setTimeout(() => controller.abort(new AttemptTimeout()), request.timeoutMs);
-    const onAbort = () => controller.abort(caller?.reason);
-    caller?.addEventListener('abort', onAbort, { once: true });
+    const onAbort = () => controller.abort(caller!.reason);
+    caller?.addEventListener('abort', onAbort);
+    let response: FetchResponse | undefined;
     try {
-      let response: FetchResponse;
-      try {
-        response = await this.#fetch(origin + request.path, { method: 'POST', headers: request.headers, body: request.body, signal, redirect: 'manual' });
-      } catch (error) {
-        throw signal.aborted ? error : toConnectionError(error, true);
-      }
+      response = await this.#fetch(origin + request.path, { method: 'POST', headers: request.headers, body: request.body, signal, redirect: 'manual' });
       const headers = readHeaders(response.headers);
-      const body = await readBody(response, headers, request.maxResponseBytes, signal);
-      return { status: response.status, headers, body };
+      return { status: response.status, headers, body: await readBody(response, headers, request.maxResponseBytes) };
     } catch (error) {
-      throw signal.aborted ? signal.reason : error;
+      if (signal.aborted) throw signal.reason;
+      throw error instanceof ClipResponseError ? error : toConnectionError(error, response === undefined);
     } finally {
       clearTimeout(timer);
       caller?.removeEventListener('abort', onAbort);
+      controller.abort();
     }
   }
 
@@ -90,49 +89,18 @@ function readHeaders(source: FetchResponse['headers']): ResponseHeaders {
 }
 
 /** Reads the body chunk by chunk, so that an oversized one is cut off before it is all in memory. */
-async function readBody(response: FetchResponse, headers: ResponseHeaders, limit: number, signal: AbortSignal): Promise<string> {
+async function readBody(response: FetchResponse, headers: ResponseHeaders, limit: number): Promise<string> {
+  if (Number(headers['content-length']) > limit) throw tooLarge(limit, response.status, headers);
   const reader = response.body?.getReader();
-  if (Number(headers['content-length']) > limit) {
-    reader?.cancel().catch(ignore);
-    throw tooLarge(limit, response.status, headers);
-  }
   if (!reader) return '';
   const decoder = new TextDecoder();
   let text = '';
   let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!value) continue;
-      size += value.byteLength;
-      if (size > limit) {
-        reader.cancel().catch(ignore);
-        throw tooLarge(limit, response.status, headers);
-      }
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch (error) {
-    if (error instanceof ClipResponseError || signal.aborted) throw error;
-    throw toConnectionError(error, false);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value?.byteLength ?? 0;
+    if (size > limit) throw tooLarge(limit, response.status, headers);
+    text += decoder.decode(value, { stream: true });
   }
-  return text + decoder.decode();
 }
-
-/** Maps by code, never by class: fetch implementations throw plain `TypeError`s with differing causes. */
-/** `beforeResponse`: no response header had arrived, which is what makes a reset a stale-socket retry. */
-function toConnectionError(error: unknown, beforeResponse: boolean): ClipConnectionError {
-  const cause = (error as { cause?: unknown } | null)?.cause;
-  for (const candidate of [cause, error]) {
-    const code = knownCode(candidate);
-    if (code) return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: candidate, code, beforeResponse });
-  }
-  const detail = messageOf(cause) ?? messageOf(error) ?? String(error);
-  return new ClipConnectionError(`request failed: ${detail}`, { cause: cause instanceof Error ? cause : error, beforeResponse });
-}
-
-function messageOf(error: unknown): string | undefined {
-  return error instanceof Error && error.message ? error.message : undefined;
-}
-
-function ignore(): void {}

@@ -1,9 +1,9 @@
 import { Agent, BalancedPool, type Dispatcher } from 'undici';
-import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
-import { AttemptTimeout, CONNECTION_ERROR_MESSAGES, knownCode, tooLarge } from './failures.js';
+import { ClipResponseError, type ResponseHeaders } from '../errors.js';
+import { AttemptTimeout, toConnectionError, tooLarge } from './failures.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 
-const KEEP_ALIVE_TIMEOUT_MS = 4_000;
+const POOL_OPTIONS = { keepAliveTimeout: 4_000 };
 
 /**
  * The default transport on Node: undici's `dispatch()` on a keep-alive pool. The response is
@@ -17,20 +17,16 @@ export class UndiciTransport implements Transport {
 
   constructor(dispatcher?: Dispatcher, origins: readonly string[] = []) {
     this.#ownsDispatcher = dispatcher === undefined;
-    this.#dispatcher =
-      dispatcher ??
-      (origins.length > 1
-        ? new BalancedPool([...origins], { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS })
-        : new Agent({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }));
+    this.#dispatcher = dispatcher ?? (origins.length > 1 ? new BalancedPool([...origins], POOL_OPTIONS) : new Agent(POOL_OPTIONS));
   }
 
   send(request: TransportRequest): Promise<TransportResponse> {
+    const signal = request.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
-      const handler = new CollectingHandler(request, resolve, reject);
-      if (handler.settled) return;
       this.#dispatcher.dispatch(
         { origin: request.origin, path: request.path, method: 'POST', headers: request.headers, body: request.body },
-        handler,
+        new CollectingHandler(request, resolve, reject),
       );
     });
   }
@@ -45,12 +41,12 @@ export class UndiciTransport implements Transport {
  * caller's signal. The handler owns the timer so that no AbortController is made per attempt.
  */
 class CollectingHandler implements Dispatcher.DispatchHandler {
-  settled = false;
   readonly #limit: number;
   readonly #signal: AbortSignal | undefined;
   readonly #resolve: (response: TransportResponse) => void;
   readonly #reject: (error: unknown) => void;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timer: ReturnType<typeof setTimeout>;
+  #settled = false;
   #controller: Dispatcher.DispatchController | undefined;
   /** Why the request was given up before it settled by itself, for a controller that arrives later. */
   #reason: Error | undefined;
@@ -64,17 +60,13 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
     this.#signal = request.signal;
     this.#resolve = resolve;
     this.#reject = reject;
-    if (this.#signal?.aborted) {
-      this.#giveUp(this.#signal.reason);
-      return;
-    }
     this.#signal?.addEventListener('abort', this.#onAbort);
     this.#timer = setTimeout(this.#onTimeout, request.timeoutMs);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
-    if (this.settled) controller.abort(this.#reason as Error);
+    if (this.#settled) controller.abort(this.#reason!);
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -91,38 +83,34 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.settled) return;
-    this.#settle();
+    if (!this.#settle()) return;
     const chunks = this.#chunks;
     const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.#size).toString('utf8');
     this.#resolve({ status: this.#status, headers: this.#headers, body });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#fail(error instanceof ClipResponseError ? error : toConnectionError(error, this.#status === 0));
+    if (this.#settle()) this.#reject(error instanceof ClipResponseError ? error : toConnectionError(error, this.#status === 0));
   }
 
-  readonly #onAbort = () => this.#giveUp(this.#signal?.reason);
+  readonly #onAbort = () => this.#giveUp(this.#signal!.reason);
 
   readonly #onTimeout = () => this.#giveUp(new AttemptTimeout());
 
   #giveUp(reason: Error): void {
-    if (this.settled) return;
+    if (!this.#settle()) return;
     this.#reason = reason;
-    this.#fail(reason);
+    this.#reject(reason);
     this.#controller?.abort(reason);
   }
 
-  #fail(error: unknown): void {
-    if (this.settled) return;
-    this.#settle();
-    this.#reject(error);
-  }
-
-  #settle(): void {
-    this.settled = true;
+  /** Marks the request settled and stops its timer and listener; false when it already was. */
+  #settle(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
     clearTimeout(this.#timer);
     this.#signal?.removeEventListener('abort', this.#onAbort);
+    return true;
   }
 
   #tooLarge(): ClipResponseError {
@@ -137,13 +125,4 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Res
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
-}
-
-function toConnectionError(error: unknown, beforeResponse: boolean): unknown {
-  const code = knownCode(error);
-  if (code) return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: error, code, beforeResponse });
-  const other = (error as { code?: unknown } | null)?.code;
-  if (other === 'UND_ERR_ABORTED' || (error as Error | null)?.name === 'AbortError') return error;
-  const message = `request failed: ${(error as Error | null)?.message ?? String(error)}`;
-  return new ClipConnectionError(message, { cause: error, code: typeof other === 'string' ? other : undefined, beforeResponse });
 }
