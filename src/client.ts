@@ -28,6 +28,7 @@ import {
   ClipResponseError,
   ClipTimeoutError,
   ClipValidationError,
+  invalidOption,
   redact,
   redactCause,
   type ResponseHeaders,
@@ -199,7 +200,7 @@ export class ClipClient {
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
     const apiKey = (options.apiKey === undefined ? env.ROBOFLOW_API_KEY : options.apiKey) || undefined;
     const keyTransport = options.apiKeyTransport ?? 'query';
-    if (!['query', 'header', 'body'].includes(keyTransport)) throw optionError('apiKeyTransport', 'must be "query", "header" or "body"');
+    if (!['query', 'header', 'body'].includes(keyTransport)) throw invalidOption('apiKeyTransport', 'must be "query", "header" or "body"');
     this.#secrets = apiKey ? [...new Set([apiKey, encodeURIComponent(apiKey)])] : [];
     this.#bodyApiKey = keyTransport === 'body' ? apiKey : undefined;
     this.#clipVersion = options.clipVersion;
@@ -544,14 +545,14 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 /** Several servers must serve the same path: one pool spreads identical requests across their origins. */
 function parseBaseUrls(value: string | readonly string[], hasDispatcher: boolean): URL[] {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) throw optionError('baseUrl', 'must be a URL or a non-empty list of URLs');
+  if (!Array.isArray(list) || list.length === 0) throw invalidOption('baseUrl', 'must be a URL or a non-empty list of URLs');
   const urls = list.map((item) => parseBaseUrl(String(item)));
   if (urls.length > 1) {
     const prefix = pathPrefix(urls[0]!);
     if (urls.some((url) => pathPrefix(url) !== prefix)) {
-      throw optionError('baseUrl', 'several URLs must differ only in scheme, host and port (same path)');
+      throw invalidOption('baseUrl', 'several URLs must differ only in scheme, host and port (same path)');
     }
-    if (hasDispatcher) throw optionError('baseUrl', "several URLs need the client's own pool; with a dispatcher, pass one URL");
+    if (hasDispatcher) throw invalidOption('baseUrl', "several URLs need the client's own pool; with a dispatcher, pass one URL");
   }
   return urls;
 }
@@ -575,11 +576,11 @@ function parseBaseUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw optionError('baseUrl', 'is not a valid URL');
+    throw invalidOption('baseUrl', 'is not a valid URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw optionError('baseUrl', 'must be an http:// or https:// URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidOption('baseUrl', 'must be an http:// or https:// URL');
   if (url.search || url.hash || url.username || url.password) {
-    throw optionError('baseUrl', 'must not carry a query string, fragment or credentials: pass the key as apiKey');
+    throw invalidOption('baseUrl', 'must not carry a query string, fragment or credentials: pass the key as apiKey');
   }
   return url;
 }
@@ -598,13 +599,9 @@ function checkTimeOptions(options: { timeoutMs?: number; deadlineMs?: number; ma
  */
 function checkApiKey(apiKey: string | undefined): void {
   if (apiKey !== undefined && !/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(apiKey)) {
-    throw optionError('apiKey', 'may hold only printable ASCII characters, with no space at either end');
+    throw invalidOption('apiKey', 'may hold only printable ASCII characters, with no space at either end');
   }
 }
 
-/** A client option refused when the client is created. */
-function optionError(name: string, message: string): ClipValidationError {
-  return new ClipValidationError([{ path: [name], message }], 'Invalid client options');
-}
 
 export type { ResponseHeaders };

@@ -29,6 +29,11 @@ export class ClipValidationError extends ClipError {
   }
 }
 
+/** A refused option: one issue at `path` (an option's name, or a path into it). */
+export function invalidOption(path: string | (string | number)[], message: string, context = 'Invalid client options'): ClipValidationError {
+  return new ClipValidationError([{ path: typeof path === 'string' ? [path] : path, message }], context);
+}
+
 /** What the errors of a sent request take: the attempts made, and the `cause` (read by `Error` itself). */
 interface FailureOptions {
   cause?: unknown;

@@ -1,4 +1,4 @@
-import { ClipValidationError } from './errors.js';
+import { ClipValidationError, invalidOption } from './errors.js';
 import type { ClipLogger } from './logger.js';
 
 /** The hosted API's request size limit. */
@@ -62,7 +62,7 @@ export function checkNumberOption(name: string, value: number | undefined, rule:
   const finite = Number.isFinite(value) || (infinity && value === Infinity);
   if (finite && (!integer || Number.isInteger(value)) && value >= min) return;
   const bound = `${integer ? 'a whole number' : 'a number'} >= ${min}${infinity ? ' or Infinity' : ''}`;
-  throw new ClipValidationError([{ path: [name], message: `must be ${bound}, got ${String(value)}` }], context);
+  throw invalidOption(name, `must be ${bound}, got ${String(value)}`, context);
 }
 
 /** The rules of the time and retry options a client and each call may set. */

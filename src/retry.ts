@@ -1,4 +1,4 @@
-import { ClipValidationError } from './errors.js';
+import { invalidOption } from './errors.js';
 import { checkNumberOption } from './guards.js';
 
 /**
@@ -122,7 +122,7 @@ export function resolveRetryPolicy(retryOn: RetryOn | undefined, backoff: Backof
   const bad = Array.isArray(statuses) ? statuses.findIndex((s) => !Number.isInteger(s) || s < 100 || s > 599) : -2;
   if (bad !== -1) {
     const path = ['retryOn', 'statuses', ...(bad < 0 ? [] : [bad])];
-    throw new ClipValidationError([{ path, message: 'must be a list of HTTP statuses (100-599)' }], 'Invalid client options');
+    throw invalidOption(path, 'must be a list of HTTP statuses (100-599)');
   }
   checkNumberOption('backoff.baseMs', backoff?.baseMs, NON_NEGATIVE);
   checkNumberOption('backoff.capMs', backoff?.capMs, NON_NEGATIVE);

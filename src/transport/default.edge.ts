@@ -1,4 +1,4 @@
-import { ClipValidationError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 import type { TransportOptions } from './default.js';
 import { FetchTransport } from './fetch.js';
 import type { Transport } from './types.js';
@@ -9,7 +9,7 @@ import type { Transport } from './types.js';
  */
 export function createTransport(options: TransportOptions, origins: readonly string[]): Transport {
   if (options.dispatcher !== undefined) {
-    throw new ClipValidationError([{ path: ['dispatcher'], message: 'a dispatcher needs the Node build of roboflow-clip; this build sends with fetch' }], 'Invalid client options');
+    throw invalidOption('dispatcher', 'a dispatcher needs the Node build of roboflow-clip; this build sends with fetch');
   }
   return new FetchTransport(options.fetch ?? ((url, init) => globalThis.fetch(url, init)), origins);
 }

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { ClipValidationError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 import { FetchTransport, type FetchFunction } from './fetch.js';
 import type { Transport } from './types.js';
 import { UndiciTransport } from './undici.js';
@@ -17,7 +17,7 @@ export interface TransportOptions {
 export function createTransport(options: TransportOptions, origins: readonly string[]): Transport {
   if (options.fetch === undefined) return new UndiciTransport(options.dispatcher, origins);
   if (options.dispatcher !== undefined) {
-    throw new ClipValidationError([{ path: ['dispatcher'], message: 'give either fetch or dispatcher: a dispatcher is for the undici transport' }], 'Invalid client options');
+    throw invalidOption('dispatcher', 'give either fetch or dispatcher: a dispatcher is for the undici transport');
   }
   return new FetchTransport(options.fetch, origins);
 }
