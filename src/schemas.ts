@@ -47,7 +47,8 @@ function parseItems(value: unknown, type: ItemType, path: Path, ctx: Ctx, max: n
   if (!Array.isArray(value)) return parseItem(value, type, path, ctx, typeField);
   const countIssue = checkCount(value.length, max);
   if (countIssue) return refuse(ctx, path, countIssue);
-  return value.map((item, i) => parseItem(item, type, [...path, i], ctx, typeField));
+  // Array.from visits the holes of a sparse list (map skips them), so a hole is refused as a missing item.
+  return Array.from(value, (item, i) => parseItem(item, type, [...path, i], ctx, typeField));
 }
 
 /** Why a list or name map of `count` items does not fit one request, if it does not. */

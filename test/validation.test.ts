@@ -48,6 +48,15 @@ describe('text', () => {
     await refused(ctx.clip.embedImage({ image: [IMG, undefined] } as never), [issue(['image', 1], 'is required')]);
   });
 
+  it('refuses a hole in a sparse list as a missing item', async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    await refused(ctx.clip.embedText({ text: [, 'a cat'] } as never), [issue(['text', 0], 'is required')]);
+    // eslint-disable-next-line no-sparse-arrays
+    await refused(ctx.clip.embedImage({ image: [IMG, , IMG] } as never), [issue(['image', 1], 'is required')]);
+    // eslint-disable-next-line no-sparse-arrays
+    await refused(ctx.clip.compare({ subject: IMG, prompt: ['a cat', , 'a dog'] } as never), [issue(['prompt', 1], 'is required')]);
+  });
+
   it('refuses a missing text', async () => {
     await refused(ctx.clip.embedText({} as never), [issue(['text'], 'is required')]);
   });
