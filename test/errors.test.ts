@@ -1,44 +1,20 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ClipAbortError,
   ClipApiError,
-  ClipClient,
   ClipConnectionError,
   ClipError,
   ClipResponseError,
   ClipTimeoutError,
   type ClipClientOptions,
 } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
-import { refusedPort, reply, startStub, type StubHandler, type StubServer } from './helpers/http.js';
+import { refusedPort, reply, useStub, type StubHandler } from './helpers/http.js';
+import { useMockClient } from './helpers/mock-client.js';
 
-type Mock = Awaited<ReturnType<typeof startMockServer>>;
-let mock: Mock;
-let stub: StubServer;
-/** What the stub answers in the current test; by default nothing at all (it hangs). */
-let answer: StubHandler;
-const clients: ClipClient[] = [];
-
-function client(options: ClipClientOptions = {}): ClipClient {
-  const c = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0, ...options });
-  clients.push(c);
-  return c;
-}
+const ctx = useMockClient();
+const stub = useStub();
+const client = (options?: ClipClientOptions) => ctx.client(options);
 const stubClient = (options: ClipClientOptions = {}) => client({ baseUrl: stub.url, ...options });
-
-beforeAll(async () => {
-  mock = await startMockServer();
-  stub = await startStub((req, res) => answer(req, res));
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all([mock.close(), stub.close()]);
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-  stub.requests.length = 0;
-  answer = () => {};
-});
 
 /** The rejection of a call that must fail, checked to be a ClipError of this class. */
 async function failure<E extends ClipError>(call: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
@@ -60,7 +36,7 @@ describe('ClipApiError', () => {
         { type: 'literal_error', loc: ['body', 'clip_version_id'], msg: "Input should be 'RN50' or 'ViT-B-16'", input: 'x' },
       ],
     };
-    answer = reply(422, body, { 'x-request-id': 'req-42' });
+    stub.answer = reply(422, body, { 'x-request-id': 'req-42' });
     const error = await failure(stubClient().embedText({ text: 'a cat' }), ClipApiError);
     expect(error.status).toBe(422);
     expect(error.message).toContain('text: Field required');
@@ -84,11 +60,11 @@ describe('ClipApiError', () => {
     expect(error.status).toBe(500);
     expect(error.message).toContain('Internal error.');
     expect(error.helpUrl).toBeUndefined();
-    expect(mock.requests).toHaveLength(1);
+    expect(ctx.mock.requests).toHaveLength(1);
   });
 
   it('keeps a non-JSON error body as text', async () => {
-    answer = reply(502, 'upstream connect error or disconnect/reset before headers');
+    stub.answer = reply(502, 'upstream connect error or disconnect/reset before headers');
     const error = await failure(stubClient().embedText({ text: 'a cat' }), ClipApiError);
     expect(error.status).toBe(502);
     expect(error.body).toBe('upstream connect error or disconnect/reset before headers');
@@ -105,7 +81,7 @@ describe('ClipConnectionError', () => {
   });
 
   it('is raised when the server resets every connection, with the cause kept', async () => {
-    answer = (_req, res) => res.socket?.destroy();
+    stub.answer = (_req, res) => res.socket?.destroy();
     const error = await failure(stubClient().embedText({ text: 'a cat' }), ClipConnectionError);
     expect(error.cause).toBeInstanceOf(Error);
     expect(error.code).toBe('UND_ERR_SOCKET');
@@ -147,7 +123,7 @@ describe('ClipResponseError', () => {
   const ok = (body: unknown): StubHandler => reply(200, body);
 
   it('is raised for a 200 that is not JSON, keeping the text', async () => {
-    answer = reply(200, '<html>Service Unavailable</html>');
+    stub.answer = reply(200, '<html>Service Unavailable</html>');
     const error = await failure(stubClient().embedText({ text: 'a cat' }), ClipResponseError);
     expect(error.status).toBe(200);
     expect(error.body).toBe('<html>Service Unavailable</html>');
@@ -155,14 +131,14 @@ describe('ClipResponseError', () => {
   });
 
   it('is raised when the server returns one embedding for several images', async () => {
-    answer = ok({ embeddings: [[0.1, 0.2], [0.3, 0.4]] });
+    stub.answer = ok({ embeddings: [[0.1, 0.2], [0.3, 0.4]] });
     const error = await failure(stubClient().embedImage({ image: images }), ClipResponseError);
     expect(error.message).toMatch(/2 embedding\(s\) for 3 input/);
     expect(error.body).toEqual({ embeddings: [[0.1, 0.2], [0.3, 0.4]] });
   });
 
   it('is raised when the vectors differ in length', async () => {
-    answer = ok({ embeddings: [[0.1, 0.2], [0.3, 0.4, 0.5]] });
+    stub.answer = ok({ embeddings: [[0.1, 0.2], [0.3, 0.4, 0.5]] });
     const error = await failure(stubClient().embedText({ text: ['a cat', 'a dog'] }), ClipResponseError);
     expect(error.message).toMatch(/embedding 1 has length 3/);
   });
@@ -172,25 +148,25 @@ describe('ClipResponseError', () => {
     ['null', 'null'],
     ['a nested list', '[0.5]'],
   ])('is raised when a vector holds a non-numeric value (%s)', async (_label, value) => {
-    answer = reply(200, `{"embeddings": [[0.1, ${value}, 0.3]]}`, { 'content-type': 'application/json' });
+    stub.answer = reply(200, `{"embeddings": [[0.1, ${value}, 0.3]]}`, { 'content-type': 'application/json' });
     const error = await failure(stubClient().embedText({ text: 'a cat' }), ClipResponseError);
     expect(error.message).toMatch(/embedding 0\[1\] is not a finite number/);
   });
 
   it('is raised when the similarity count does not match the prompts', async () => {
-    answer = ok({ similarity: [0.3] });
+    stub.answer = ok({ similarity: [0.3] });
     const error = await failure(stubClient().compare({ subject: images[0]!, prompt: ['a cat', 'a dog'] }), ClipResponseError);
     expect(error.message).toMatch(/1 similarity value\(s\) for 2 prompt/);
   });
 
   it('is raised when the similarity keys do not match the prompt names', async () => {
-    answer = ok({ similarity: { cat: 0.3, horse: 0.1 } });
+    stub.answer = ok({ similarity: { cat: 0.3, horse: 0.1 } });
     const error = await failure(stubClient().compare({ subject: images[0]!, prompt: { cat: 'a cat', dog: 'a dog' } }), ClipResponseError);
     expect(error.message).toMatch(/keys \[cat, horse\].*\[cat, dog\]/);
   });
 
   it('is raised when a name-map answer comes back as a list', async () => {
-    answer = ok({ similarity: [0.3, 0.1] });
+    stub.answer = ok({ similarity: [0.3, 0.1] });
     await failure(stubClient().compare({ subject: images[0]!, prompt: { cat: 'a cat', dog: 'a dog' } }), ClipResponseError);
   });
 });

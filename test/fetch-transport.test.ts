@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { setupServer } from 'msw/node';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClipAbortError,
   ClipApiError,
@@ -14,42 +14,22 @@ import {
   type FetchFunction,
 } from '../src/index.js';
 import { clipHandlers } from '../src/msw.js';
-import { startMockServer, type MockServer } from '../src/testing/index.js';
 import { createTransport as createEdgeTransport } from '../src/transport/default.edge.js';
 import { AttemptTimeout } from '../src/transport/failures.js';
 import { FetchTransport } from '../src/transport/fetch.js';
-import { refusedPort, reply, startStub, type StubHandler, type StubServer } from './helpers/http.js';
+import { refusedPort, reply, startStub, useStub } from './helpers/http.js';
+import { useMockClient } from './helpers/mock-client.js';
 
 const KEY = 'CANARY-FETCH-KEY-91c2';
 const IMAGE = 'https://example.com/raccoon.jpg';
-let mock: MockServer;
-let stub: StubServer;
-let answer: StubHandler;
-const clients: ClipClient[] = [];
 
 /** The runtime's own fetch, wrapped so that it is looked up when called (as msw replaces the global). */
 const globalFetch: FetchFunction = (url, init) => fetch(url, init);
 
-function client(options: ClipClientOptions = {}): ClipClient {
-  const c = new ClipClient({ baseUrl: mock.url, apiKey: KEY, maxRetries: 0, fetch: globalFetch, ...options });
-  clients.push(c);
-  return c;
-}
+const ctx = useMockClient({ apiKey: KEY, client: { fetch: globalFetch } });
+const stub = useStub();
+const client = (options?: ClipClientOptions) => ctx.client(options);
 const stubClient = (options: ClipClientOptions = {}) => client({ baseUrl: stub.url, ...options });
-
-beforeAll(async () => {
-  mock = await startMockServer({ apiKey: KEY });
-  stub = await startStub((req, res) => answer(req, res));
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all([mock.close(), stub.close()]);
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-  stub.requests.length = 0;
-  answer = () => {};
-});
 
 async function rejection(call: Promise<unknown>): Promise<unknown> {
   return call.then(
@@ -68,11 +48,10 @@ describe('fetch transport over a real socket', () => {
     expect(Object.keys(compared.similarity)).toEqual(['raccoon', 'dog']);
     expect(compared.meta.headers['x-model-id']).toBe('clip/ViT-B-16');
 
-    const viaFetch = mock.requests.at(-1)!;
-    const undici = new ClipClient({ baseUrl: mock.url, apiKey: KEY });
-    clients.push(undici);
-    await undici.compare({ subject: IMAGE, prompt: { raccoon: 'a raccoon', dog: 'a dog' } });
-    const viaUndici = mock.requests.at(-1)!;
+    const viaFetch = ctx.mock.requests.at(-1)!;
+    const undici = new ClipClient({ baseUrl: ctx.mock.url, apiKey: KEY });
+    await undici.compare({ subject: IMAGE, prompt: { raccoon: 'a raccoon', dog: 'a dog' } }).finally(() => undici.close());
+    const viaUndici = ctx.mock.requests.at(-1)!;
     expect(viaFetch.rawBody).toBe(viaUndici.rawBody);
     expect(viaFetch.query).toEqual(viaUndici.query);
     for (const name of ['content-type', 'accept', 'user-agent']) expect(viaFetch.headers[name]).toBe(viaUndici.headers[name]);
@@ -91,7 +70,7 @@ describe('fetch transport over a real socket', () => {
 
   it('retries a 503 and then succeeds', async () => {
     let calls = 0;
-    answer = (_req, res) => (++calls === 1 ? reply(503, { message: 'busy' }, { 'retry-after': '0' }) : reply(200, { embeddings: [[0.5, 0.5]] }))(_req, res);
+    stub.answer = (_req, res) => (++calls === 1 ? reply(503, { message: 'busy' }, { 'retry-after': '0' }) : reply(200, { embeddings: [[0.5, 0.5]] }))(_req, res);
     const result = await stubClient({ maxRetries: 1 }).embedText({ text: 'a cat' });
     expect(result.embeddings).toEqual([[0.5, 0.5]]);
     expect(stub.requests).toHaveLength(2);
@@ -106,13 +85,13 @@ describe('fetch transport over a real socket', () => {
   });
 
   it('raises ClipConnectionError when the server resets the connection', async () => {
-    answer = (_req, res) => res.socket?.destroy();
+    stub.answer = (_req, res) => res.socket?.destroy();
     const error = await rejection(stubClient().embedText({ text: 'a cat' }));
     expect(error).toBeInstanceOf(ClipConnectionError);
   });
 
   it('gives a reset before any response header one free retry, as the undici transport does', async () => {
-    answer = (_req, res) => res.socket?.destroy();
+    stub.answer = (_req, res) => res.socket?.destroy();
     const error = await rejection(stubClient({ maxRetries: 0 }).embedText({ text: 'a cat' }));
     expect(error).toBeInstanceOf(ClipConnectionError);
     expect((error as ClipConnectionError).code).toBeDefined();
@@ -126,7 +105,7 @@ describe('fetch transport over a real socket', () => {
   });
 
   it('raises ClipTimeoutError when the body stops halfway', async () => {
-    answer = (_req, res) => {
+    stub.answer = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"embeddings": [[0.1,');
     };
@@ -146,7 +125,7 @@ describe('fetch transport over a real socket', () => {
 
   it('does not follow a redirect, so the key in the query never reaches another host', async () => {
     const elsewhere = await startStub(reply(200, { embeddings: [[1]] }));
-    answer = reply(307, '', { location: `${elsewhere.url}/clip/embed_text` });
+    stub.answer = reply(307, '', { location: `${elsewhere.url}/clip/embed_text` });
     const error = await rejection(stubClient().embedText({ text: 'a cat' }));
     await elsewhere.close();
     expect(error).toBeInstanceOf(ClipApiError);
@@ -186,14 +165,14 @@ describe('FetchTransport maxResponseBytes', () => {
     });
 
   it('cuts off a body whose Content-Length exceeds the limit', async () => {
-    answer = reply(200, 'x'.repeat(1_000));
+    stub.answer = reply(200, 'x'.repeat(1_000));
     const error = await rejection(send(100));
     expect(error).toBeInstanceOf(ClipResponseError);
     expect((error as ClipResponseError).message).toContain('maxResponseBytes (100 bytes)');
   });
 
   it('cuts off a chunked body once the bytes read exceed the limit', async () => {
-    answer = (_req, res) => {
+    stub.answer = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('x'.repeat(600));
       setTimeout(() => res.end('y'.repeat(600)), 20);
@@ -204,7 +183,7 @@ describe('FetchTransport maxResponseBytes', () => {
 
   it('closes the connection of a body it cut off, instead of leaving it open', async () => {
     const closed: Promise<void>[] = [];
-    answer = (_req, res) => {
+    stub.answer = (_req, res) => {
       closed.push(new Promise((resolve) => res.on('close', resolve)));
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('x'.repeat(1_200));
@@ -215,7 +194,7 @@ describe('FetchTransport maxResponseBytes', () => {
   });
 
   it('decodes a multi-byte UTF-8 body split across chunks', async () => {
-    answer = (_req, res) => {
+    stub.answer = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       const bytes = Buffer.from('ab€cd', 'utf8');
       res.write(bytes.subarray(0, 3));
@@ -229,7 +208,7 @@ describe('FetchTransport maxResponseBytes', () => {
 describe('FetchTransport timeoutMs', () => {
   it('rejects with AttemptTimeout once timeoutMs passes, and the server sees the connection closed', async () => {
     const closed: Promise<void>[] = [];
-    answer = (_req, res) => closed.push(new Promise((resolve) => res.on('close', resolve)));
+    stub.answer = (_req, res) => closed.push(new Promise((resolve) => res.on('close', resolve)));
     const started = performance.now();
     const sent = new FetchTransport(globalFetch).send({
       origin: stub.url,

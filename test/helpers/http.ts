@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export interface StubRequest {
   method: string;
@@ -57,4 +58,34 @@ export async function refusedPort(): Promise<number> {
   const stub = await startStub(() => {});
   await stub.close();
   return stub.port;
+}
+
+export interface StubContext {
+  readonly url: string;
+  readonly requests: StubRequest[];
+  /** What the stub answers in the current test; by default nothing at all (it hangs). */
+  answer: StubHandler;
+}
+
+/** A stub server for a test file: started before all tests, reset to hanging with no requests before each, closed after all. */
+export function useStub(): StubContext {
+  let stub: StubServer;
+  const context = {
+    answer: (() => {}) as StubHandler,
+    get url() {
+      return stub.url;
+    },
+    get requests() {
+      return stub.requests;
+    },
+  };
+  beforeAll(async () => {
+    stub = await startStub((req, res) => context.answer(req, res));
+  });
+  afterAll(() => stub.close());
+  beforeEach(() => {
+    stub.requests.length = 0;
+    context.answer = () => {};
+  });
+  return context;
 }
