@@ -1,29 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClipClient, ClipValidationError, type ClipClientOptions, type ClipLogger } from '../src/index.js';
 import { startMockServer } from '../src/testing/index.js';
 import { reply, startStub } from './helpers/http.js';
+import { useMockClient } from './helpers/mock-client.js';
 
 const KEY = 'guards-test-key';
-type Mock = Awaited<ReturnType<typeof startMockServer>>;
-let mock: Mock;
-const clients: ClipClient[] = [];
-
-beforeAll(async () => {
-  mock = await startMockServer({ apiKey: KEY });
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await mock.close();
-});
-beforeEach(() => {
-  mock.requests.length = 0;
-});
-
-function client(options: ClipClientOptions = {}): ClipClient {
-  const c = new ClipClient({ baseUrl: mock.url, apiKey: KEY, maxRetries: 0, ...options });
-  clients.push(c);
-  return c;
-}
+const ctx = useMockClient({ apiKey: KEY });
+const client = (options?: ClipClientOptions) => ctx.client(options);
 
 function recorder(): ClipLogger & { lines: [keyof ClipLogger, string][] } {
   const lines: [keyof ClipLogger, string][] = [];
@@ -39,7 +22,7 @@ describe('maxRequestBytes', () => {
     const error = await client().embedImage({ image: base64Image(16 * 1024 * 1024) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClipValidationError);
     expect((error as Error).message).toMatch(/the encoded body is 2236\d{4} bytes \(21\.3 MiB\), above maxRequestBytes of 20971520 bytes \(20\.0 MiB\)/);
-    expect(mock.requests).toHaveLength(0);
+    expect(ctx.mock.requests).toHaveLength(0);
   });
 
   it('measures UTF-8 bytes, not characters', async () => {
@@ -48,13 +31,13 @@ describe('maxRequestBytes', () => {
     const error = await client({ maxRequestBytes: 7_000 }).embedText({ text }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClipValidationError);
     expect((error as Error).message).toContain(`is ${Buffer.byteLength(JSON.stringify({ text }))} bytes`);
-    expect(mock.requests).toHaveLength(0);
+    expect(ctx.mock.requests).toHaveLength(0);
   });
 
   it('sends a body at exactly the limit', async () => {
     const body = JSON.stringify({ text: 'a cat' });
     await client({ maxRequestBytes: body.length }).embedText({ text: 'a cat' });
-    expect(mock.requests[0]!.rawBody).toBe(body);
+    expect(ctx.mock.requests[0]!.rawBody).toBe(body);
   });
 
   it('is disabled by Infinity', async () => {
@@ -139,7 +122,7 @@ describe('logger', () => {
 
   it('never logs the path with its query string, nor the key', async () => {
     const logger = recorder();
-    const c = client({ logger, baseUrl: `${mock.url}/proxy` });
+    const c = client({ logger, baseUrl: `${ctx.mock.url}/proxy` });
     await c.embedText({ text: 'a cat' }).catch(() => undefined);
     await client({ logger, apiKey: 'wrong' }).embedText({ text: 'a cat' }).catch(() => undefined);
     expect(logger.lines).toHaveLength(2);

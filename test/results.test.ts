@@ -1,32 +1,18 @@
 import { Agent } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ClipClient, type ClipClientOptions } from '../src/index.js';
 import { startMockServer } from '../src/testing/index.js';
-import { reply, startStub, type StubServer } from './helpers/http.js';
+import { reply, useStub } from './helpers/http.js';
+import { useMockClient } from './helpers/mock-client.js';
 
-type Mock = Awaited<ReturnType<typeof startMockServer>>;
-let mock: Mock;
-let stub: StubServer;
+const ctx = useMockClient();
+const stub = useStub();
+const client = (options?: ClipClientOptions) => ctx.client(options);
 /** The exact JSON text the stub answers with. */
 let stubBody = '';
-const clients: ClipClient[] = [];
 
-function client(options: ClipClientOptions = {}): ClipClient {
-  const c = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0, ...options });
-  clients.push(c);
-  return c;
-}
-
-beforeAll(async () => {
-  mock = await startMockServer();
-  stub = await startStub((req, res) => reply(200, stubBody, { 'content-type': 'application/json', 'x-model-id': 'clip/RN50' })(req, res));
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all([mock.close(), stub.close()]);
-});
 beforeEach(() => {
-  mock.requests.length = 0;
+  stub.answer = (req, res) => reply(200, stubBody, { 'content-type': 'application/json', 'x-model-id': 'clip/RN50' })(req, res);
 });
 
 describe('result fields', () => {
@@ -92,7 +78,7 @@ describe('name-map compare', () => {
 
 describe('close', () => {
   it('resolves', async () => {
-    const c = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0 });
+    const c = new ClipClient({ baseUrl: ctx.mock.url, apiKey: null, maxRetries: 0 });
     await c.embedText({ text: 'a cat' });
     await expect(c.close()).resolves.toBeUndefined();
   });
@@ -100,14 +86,14 @@ describe('close', () => {
   it('leaves open a dispatcher the caller passed in', async () => {
     const agent = new Agent();
     try {
-      const c = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0, dispatcher: agent });
+      const c = new ClipClient({ baseUrl: ctx.mock.url, apiKey: null, maxRetries: 0, dispatcher: agent });
       await c.embedText({ text: 'a cat' });
       await c.close();
       expect(agent.closed).toBe(false);
       expect(agent.destroyed).toBe(false);
-      const other = new ClipClient({ baseUrl: mock.url, apiKey: null, maxRetries: 0, dispatcher: agent });
+      const other = new ClipClient({ baseUrl: ctx.mock.url, apiKey: null, maxRetries: 0, dispatcher: agent });
       await expect(other.embedText({ text: 'a dog' })).resolves.toMatchObject({ embeddings: [expect.any(Array)] });
-      expect(mock.requests).toHaveLength(2);
+      expect(ctx.mock.requests).toHaveLength(2);
     } finally {
       await agent.close();
     }
