@@ -22,7 +22,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       vectors: 'src/vectors.ts',
-      'testing/index': 'src/testing/index.ts',
+      'testing/index': 'src/testing.ts',
       msw: 'src/msw.ts',
     },
     format: ['esm', 'cjs'],

@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { ClipClient } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
+import { startMockServer } from '../src/testing.js';
 import type { BenchRow } from './lib.js';
 
 export interface ClassifyBenchOptions {

@@ -4,8 +4,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { EmbeddingIndex } from '../src/embedding-index.js';
-import { cosineSimilarity } from '../src/math.js';
+import { EmbeddingIndex } from '../src/vectors/embedding-index.js';
+import { cosineSimilarity } from '../src/vectors/math.js';
 import type { BenchRow } from './lib.js';
 
 

@@ -1,13 +1,13 @@
 /**
- * Assembles src/simd/dot.wat and writes its bytes to src/simd/dot-wasm.ts (`npm run build:wasm`).
+ * Assembles src/vectors/simd/dot.wat and writes its bytes to src/vectors/simd/dot-wasm.ts (`npm run build:wasm`).
  * test/simd.test.ts assembles it the same way to prove the committed bytes come from the committed source.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import initWabt from 'wabt';
 
 const root = new URL('../', import.meta.url);
-const watPath = new URL('src/simd/dot.wat', root);
-const tsPath = new URL('src/simd/dot-wasm.ts', root);
+const watPath = new URL('src/vectors/simd/dot.wat', root);
+const tsPath = new URL('src/vectors/simd/dot-wasm.ts', root);
 
 /** The binary module assembled from dot.wat, SIMD enabled, no name section. */
 async function assembleDot() {
@@ -30,4 +30,4 @@ export const DOT_WASM = '${Buffer.from(bytes).toString('hex')}';
 
 const bytes = await assembleDot();
 await writeFile(tsPath, renderDotModule(bytes));
-console.log(`src/simd/dot-wasm.ts: ${bytes.length} bytes of WebAssembly`);
+console.log(`src/vectors/simd/dot-wasm.ts: ${bytes.length} bytes of WebAssembly`);

@@ -1,6 +1,6 @@
-export { ClipClient } from './client.js';
-export type { ApiKeyTransport, BatchJobOptions, ClipClientOptions, RequestOptions } from './client.js';
-export type { BatchInputs, BatchOptions, BatchProgress } from './batch.js';
+export { ClipClient } from './client/client.js';
+export type { ApiKeyTransport, BatchJobOptions, ClipClientOptions, RequestOptions } from './client/client.js';
+export type { BatchInputs, BatchOptions, BatchProgress } from './jobs/batch.js';
 export type { FetchFunction, FetchInit, FetchResponse } from './transport/fetch.js';
 export {
   ClipError,
@@ -11,28 +11,28 @@ export {
   ClipAbortError,
   ClipResponseError,
   ClipBatchError,
-} from './errors.js';
-export type { ValidationIssue, ResponseHeaders } from './errors.js';
-export { imageFromFile } from './images.js';
-export type { ImageInput, WireImage } from './images.js';
-export { CLIP_VERSIONS, EMBEDDING_DIMENSIONS } from './clip-versions.js';
-export type { ClipVersion } from './clip-versions.js';
-export { MAX_ITEMS_PER_REQUEST } from './schemas.js';
+} from './errors/errors.js';
+export type { ValidationIssue, ResponseHeaders } from './errors/errors.js';
+export { imageFromFile } from './wire/images.js';
+export type { ImageInput, WireImage } from './wire/images.js';
+export { CLIP_VERSIONS, EMBEDDING_DIMENSIONS } from './wire/clip-versions.js';
+export type { ClipVersion } from './wire/clip-versions.js';
+export { MAX_ITEMS_PER_REQUEST } from './wire/schemas.js';
 export type {
   CommonRequestFields,
   CompareRequest,
   EmbedImageRequest,
   EmbedTextRequest,
   NamedImagePrompts,
-} from './schemas.js';
-export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMeta } from './responses.js';
-export { DEFAULT_RETRY_STATUSES } from './retry.js';
-export type { BackoffOptions, RetryOn } from './retry.js';
-export type { ClipLogger } from './logger.js';
+} from './wire/schemas.js';
+export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMeta } from './wire/responses.js';
+export { DEFAULT_RETRY_STATUSES } from './request/retry.js';
+export type { BackoffOptions, RetryOn } from './request/retry.js';
+export type { ClipLogger } from './request/logger.js';
 // The index and the similarity math live on `roboflow-clip/vectors`; the types the client's search
 // methods take and return are named here too.
-export { EmbeddingIndexError } from './errors.js';
-export type { EmbeddingIndexErrorCode } from './errors.js';
-export type { EmbeddingIndex, SearchHit } from './embedding-index.js';
-export { CLIP_LOGIT_SCALE, DEFAULT_LABEL_CACHE_SIZE } from './classify.js';
-export type { Classification, ClassifyOptions, Labels } from './classify.js';
+export { EmbeddingIndexError } from './errors/errors.js';
+export type { EmbeddingIndexErrorCode } from './errors/errors.js';
+export type { EmbeddingIndex, SearchHit } from './vectors/embedding-index.js';
+export { CLIP_LOGIT_SCALE, DEFAULT_LABEL_CACHE_SIZE } from './jobs/classify.js';
+export type { Classification, ClassifyOptions, Labels } from './jobs/classify.js';

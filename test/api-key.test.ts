@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ClipApiError, ClipClient, ClipError, ClipResponseError, ClipValidationError, type ApiKeyTransport, type ClipClientOptions } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
+import { startMockServer } from '../src/testing.js';
 import { reply, startStub, type StubServer } from './helpers/http.js';
 
 const KEY = 'CANARY-KEY-7f3a';

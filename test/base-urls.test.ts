@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipClient, ClipValidationError } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
+import { startMockServer } from '../src/testing.js';
 
 type Mock = Awaited<ReturnType<typeof startMockServer>>;
 let mocks: Mock[];

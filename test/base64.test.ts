@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isValidBase64 } from '../src/base64.js';
+import { isValidBase64 } from '../src/wire/base64.js';
 
 /** Longer than the validator's decoding step, so that strings span several steps. */
 const LARGE = 200_000;

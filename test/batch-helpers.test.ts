@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipApiError, ClipBatchError, ClipClient, ClipValidationError, type BatchProgress } from '../src/index.js';
-import type { RecordedRequest } from '../src/testing/index.js';
+import type { RecordedRequest } from '../src/testing.js';
 import { startStub, type StubServer } from './helpers/http.js';
 import { useMockClient } from './helpers/mock-client.js';
 

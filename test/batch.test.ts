@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { resolveBatchOptions, runBatches, type BatchOptions, type BatchProgress } from '../src/batch.js';
-import { ClipAbortError, ClipBatchError, ClipValidationError } from '../src/errors.js';
+import { resolveBatchOptions, runBatches, type BatchOptions, type BatchProgress } from '../src/jobs/batch.js';
+import { ClipAbortError, ClipBatchError, ClipValidationError } from '../src/errors/errors.js';
 
 const LIMITS = { defaultBatchSize: 8, maxBatchSize: 8 };
 const job = (options: BatchOptions = {}) => resolveBatchOptions(options, LIMITS);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClipAbortError, ClipApiError, ClipClient, ClipValidationError } from '../src/index.js';
-import { LabelEmbeddingCache } from '../src/classify.js';
-import { mockImageEmbedding, mockTextEmbedding, startMockServer } from '../src/testing/index.js';
+import { LabelEmbeddingCache } from '../src/jobs/classify.js';
+import { mockImageEmbedding, mockTextEmbedding, startMockServer } from '../src/testing.js';
 import { startStub } from './helpers/http.js';
 import { useMockClient } from './helpers/mock-client.js';
 
@@ -18,7 +18,7 @@ function textRequests(): string[][] {
   return ctx.mock.requests.filter((r) => r.path === '/clip/embed_text').map((r) => [(r.body as { text: string | string[] }).text].flat());
 }
 
-// Written out here rather than taken from src/math.ts, so the test cannot agree with the code it checks.
+// Written out here rather than taken from src/vectors/math.ts, so the test cannot agree with the code it checks.
 function expectedScores(image: number[], texts: string[]): { similarity: number; score: number }[] {
   const length = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
   const similarities = texts.map((text) => {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/index.js';
 import { EmbeddingIndex } from '../src/vectors.js';
-import { handleClipRequest, startMockServer, type MockServer } from '../src/testing/index.js';
+import { handleClipRequest, startMockServer, type MockServer } from '../src/testing.js';
 import { startStub } from './helpers/http.js';
 
 const KEY = 'CLI-CANARY-KEY-91c2';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/index.js';
 import type { CliIo } from '../src/cli/command.js';
 import { ClipClient } from '../src/index.js';
-import { startMockServer, type MockServer } from '../src/testing/index.js';
+import { startMockServer, type MockServer } from '../src/testing.js';
 import { reply, startStub } from './helpers/http.js';
 
 const KEY = 'CANARY-CLI-KEY-5d1e';

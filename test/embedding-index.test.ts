@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EmbeddingIndex, EmbeddingIndexError, type EmbeddingIndexErrorCode } from '../src/vectors.js';
-import { ClipError } from '../src/errors.js';
-import { cosineSimilarity } from '../src/math.js';
+import { ClipError } from '../src/errors/errors.js';
+import { cosineSimilarity } from '../src/vectors/math.js';
 
 function expectCode(fn: () => unknown, code: EmbeddingIndexErrorCode, message?: RegExp): void {
   let caught: unknown;

@@ -13,7 +13,7 @@ import {
   type ClipClientOptions,
   type FetchFunction,
 } from '../src/index.js';
-import { clipHandlers } from '../src/msw.js';
+import { clipHandlers } from '../src/testing/msw.js';
 import { createTransport as createEdgeTransport } from '../src/transport/default.edge.js';
 import { AttemptTimeout } from '../src/transport/failures.js';
 import { FetchTransport } from '../src/transport/fetch.js';

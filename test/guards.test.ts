@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClipClient, ClipValidationError, type ClipClientOptions, type ClipLogger } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
+import { startMockServer } from '../src/testing.js';
 import { reply, startStub } from './helpers/http.js';
 import { useMockClient } from './helpers/mock-client.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ClipClient, imageFromFile, type ImageInput, type WireImage } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
+import { startMockServer } from '../src/testing.js';
 import { PNG_BASE64, PNG_BYTES } from './fixtures/images.js';
 
 type Mock = Awaited<ReturnType<typeof startMockServer>>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LruCache } from '../src/lru.js';
+import { LruCache } from '../src/jobs/lru.js';
 
 describe('LruCache', () => {
   it('keeps at most capacity entries, evicting the least recently set', () => {

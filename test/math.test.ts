@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cosineSimilarity, dot, l2Norm, normalize, softmax, topK, TopKSelector } from '../src/math.js';
+import { cosineSimilarity, dot, l2Norm, normalize, softmax, topK, TopKSelector } from '../src/vectors/math.js';
 
 const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
 

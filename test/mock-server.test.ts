@@ -1,6 +1,6 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clipHandlers } from '../src/msw.js';
+import { clipHandlers } from '../src/testing/msw.js';
 import {
   CLIP_VERSIONS,
   EMBEDDING_DIMENSIONS,
@@ -8,7 +8,7 @@ import {
   mockTextEmbedding,
   startMockServer,
   type MockServer,
-} from '../src/testing/index.js';
+} from '../src/testing.js';
 
 const RACCOON_URL = 'https://images.freeimages.com/images/large-previews/36c/raccoons-in-the-wild-4-1624830.jpg';
 const INTERNAL_ERROR = { message: 'Internal error.' };

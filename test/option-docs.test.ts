@@ -5,7 +5,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
-const ENTRY_POINTS = ['src/index.ts', 'src/vectors.ts', 'src/testing/index.ts', 'src/msw.ts'].map((file) => root + file);
+const ENTRY_POINTS = ['src/index.ts', 'src/vectors.ts', 'src/testing.ts', 'src/msw.ts'].map((file) => root + file);
 
 const program = ts.createProgram(ENTRY_POINTS, { strict: true, target: ts.ScriptTarget.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext, types: ['node'] });
 const checker = program.getTypeChecker();
@@ -53,7 +53,7 @@ describe('option documentation', () => {
   });
 
   it('names each environment variable the client reads in the option it sets', () => {
-    const source = readFileSync(root + 'src/client.ts', 'utf8');
+    const source = readFileSync(root + 'src/client/client.ts', 'utf8');
     const variables = [...new Set([...source.matchAll(/env\.(ROBOFLOW_[A-Z_]+)/g)].map((m) => m[1]!))];
     expect(variables.length).toBeGreaterThan(0);
     const clientDocs = [...options.get('ClipClientOptions')!.values()].join('\n');

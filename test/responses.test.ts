@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEmbeddings, checkSimilarity } from '../src/responses.js';
+import { checkEmbeddings, checkSimilarity } from '../src/wire/responses.js';
 
 describe('response checks', () => {
   it('a name-map similarity must carry each prompt name as its own key, not one inherited from Object', () => {

@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ClipClient, type ClipClientOptions } from '../src/index.js';
-import { startMockServer } from '../src/testing/index.js';
+import { startMockServer } from '../src/testing.js';
 import { reply, useStub } from './helpers/http.js';
 import { useMockClient } from './helpers/mock-client.js';
 

@@ -7,7 +7,7 @@ import {
   retryAfterDelay,
   retryWait,
   type AttemptFailure,
-} from '../src/retry.js';
+} from '../src/request/retry.js';
 
 const status = (code: number, headers: Record<string, string> = {}): AttemptFailure => ({ kind: 'status', status: code, headers });
 const stale: AttemptFailure = { kind: 'connection', staleSocket: true };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EmbeddingIndexError } from '../src/index.js';
 import { EmbeddingIndex } from '../src/vectors.js';
-import { mockImageEmbedding, mockTextEmbedding } from '../src/testing/index.js';
+import { mockImageEmbedding, mockTextEmbedding } from '../src/testing.js';
 import { useMockClient } from './helpers/mock-client.js';
 
 const PHOTOS = ['raccoon-in-the-woods', 'dog-on-a-beach', 'red-car', 'sailing-boat', 'cat-on-a-sofa'].map(

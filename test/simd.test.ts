@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import initWabt from 'wabt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EmbeddingIndex } from '../src/embedding-index.js';
-import { cosineSimilarity, l2Norm } from '../src/math.js';
-import { DOT_WASM } from '../src/simd/dot-wasm.js';
-import { setSimdEnabled, simdRows } from '../src/simd/kernel.js';
+import { EmbeddingIndex } from '../src/vectors/embedding-index.js';
+import { cosineSimilarity, l2Norm } from '../src/vectors/math.js';
+import { DOT_WASM } from '../src/vectors/simd/dot-wasm.js';
+import { setSimdEnabled, simdRows } from '../src/vectors/simd/kernel.js';
 
 function buildIndex(simd: boolean, vectors: number[][], removals: number[] = [], initialCapacity = 1): EmbeddingIndex {
   setSimdEnabled(simd);
@@ -33,7 +33,7 @@ afterEach(() => {
 describe('SIMD kernel', () => {
   it('the committed bytes are dot.wat assembled with SIMD enabled', async () => {
     const wabt = await initWabt();
-    const source = await readFile(new URL('../src/simd/dot.wat', import.meta.url), 'utf8');
+    const source = await readFile(new URL('../src/vectors/simd/dot.wat', import.meta.url), 'utf8');
     const module = wabt.parseWat('dot.wat', source, { simd: true });
     module.validate();
     const assembled = Buffer.from(module.toBinary({ write_debug_names: false }).buffer);
@@ -117,8 +117,8 @@ describe('SIMD kernel', () => {
       throw new WebAssembly.CompileError('Wasm code generation disallowed by embedder');
     });
     // A fresh module graph, so the compiled module cached by earlier tests is not reused.
-    const kernel = await import('../src/simd/kernel.js');
-    const fresh = await import('../src/embedding-index.js');
+    const kernel = await import('../src/vectors/simd/kernel.js');
+    const fresh = await import('../src/vectors/embedding-index.js');
     expect(kernel.simdRows()).toBeUndefined();
     expect(compile).toHaveBeenCalled();
     const vectors = randomVectors(300, 16, 6);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, buildConnector } from 'undici';
-import { ClipConnectionError, ClipResponseError } from '../src/errors.js';
+import { ClipConnectionError, ClipResponseError } from '../src/errors/errors.js';
 import { AttemptTimeout } from '../src/transport/failures.js';
 import { UndiciTransport } from '../src/transport/undici.js';
 import type { TransportRequest } from '../src/transport/types.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_TEXT_BATCH_SIZE } from '../batch.js';
+import { DEFAULT_TEXT_BATCH_SIZE } from '../jobs/batch.js';
 import { chunks, CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFrom, UsageError, writeJsonLine, type Command } from './command.js';
 
 export const embedText: Command = {

@@ -1,5 +1,5 @@
 import { ClipApiError, ClipError, ClipValidationError } from '../index.js';
-import { formatPath } from '../errors.js';
+import { formatPath } from '../errors/errors.js';
 import { UsageError } from './command.js';
 
 export const EXIT_FAILURE = 1;

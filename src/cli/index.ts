@@ -1,4 +1,4 @@
-import { VERSION } from '../version.js';
+import { VERSION } from '../client/version.js';
 import { classify } from './classify.js';
 import type { CliIo, Command } from './command.js';
 import { compare } from './compare.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { startMockServer } from '../testing/index.js';
+import { startMockServer } from '../testing.js';
 import { UsageError, type Command } from './command.js';
 
 export const mockServer: Command = {

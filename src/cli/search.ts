@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { EmbeddingIndex } from '../embedding-index.js';
+import { EmbeddingIndex } from '../vectors/embedding-index.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFrom, positiveInteger, UsageError, type Command } from './command.js';
 
 export const search: Command = {

@@ -1,4 +1,4 @@
-import { invalidOption } from '../errors.js';
+import { invalidOption } from '../errors/errors.js';
 import type { TransportOptions } from './default.js';
 import { FetchTransport } from './fetch.js';
 import type { Transport } from './types.js';

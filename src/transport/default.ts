@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { invalidOption } from '../errors.js';
+import { invalidOption } from '../errors/errors.js';
 import { FetchTransport, type FetchFunction } from './fetch.js';
 import type { Transport } from './types.js';
 import { UndiciTransport } from './undici.js';

@@ -1,4 +1,4 @@
-import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors.js';
+import { ClipConnectionError, ClipResponseError, type ResponseHeaders } from '../errors/errors.js';
 
 /**
  * Error codes that mean the connection failed or broke, with what each says in a message; mapped by

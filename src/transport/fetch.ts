@@ -1,4 +1,4 @@
-import { ClipResponseError, type ResponseHeaders } from '../errors.js';
+import { ClipResponseError, type ResponseHeaders } from '../errors/errors.js';
 import { AttemptTimeout, toConnectionError, tooLarge } from './failures.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { ResponseHeaders } from '../errors.js';
+import type { ResponseHeaders } from '../errors/errors.js';
 
 /** One HTTP POST, fully built: the transport only moves bytes. */
 export interface TransportRequest {

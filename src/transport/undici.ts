@@ -1,5 +1,5 @@
 import { Agent, BalancedPool, type Dispatcher } from 'undici';
-import { ClipResponseError, type ResponseHeaders } from '../errors.js';
+import { ClipResponseError, type ResponseHeaders } from '../errors/errors.js';
 import { AttemptTimeout, toConnectionError, tooLarge } from './failures.js';
 import type { Transport, TransportRequest, TransportResponse } from './types.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ClipClient, type ClipClientOptions } from '../../src/index.js';
-import { startMockServer, type MockServer } from '../../src/testing/index.js';
+import { startMockServer, type MockServer } from '../../src/testing.js';
 
 export interface MockClientContext {
   readonly mock: MockServer;

@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ClipClient, ClipError } from '../../src/index.js';
-import { mockTextEmbedding, type MockServerStats } from '../../src/testing/index.js';
+import { mockTextEmbedding, type MockServerStats } from '../../src/testing.js';
 
 const CALLS = Number(process.env.LOAD_CALLS ?? 20_000);
 const IN_FLIGHT = 128;

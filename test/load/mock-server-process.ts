@@ -1,5 +1,5 @@
 /** The load test's mock server, in its own process so that the client's figures are its own. */
-import { startMockServer, type MockServerOptions } from '../../src/testing/index.js';
+import { startMockServer, type MockServerOptions } from '../../src/testing.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as MockServerOptions;
 const mock = await startMockServer({ ...options, recordRequests: false });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startMockServer, type MockServer } from '../../src/testing/index.js';
+import { startMockServer, type MockServer } from '../../src/testing.js';
 
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;

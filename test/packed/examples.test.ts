@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { handleClipRequest, startMockServer, type MockServer } from '../../src/testing/index.js';
+import { handleClipRequest, startMockServer, type MockServer } from '../../src/testing.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const KEY = 'examples-key';

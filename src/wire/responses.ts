@@ -1,4 +1,4 @@
-import type { ResponseHeaders } from './errors.js';
+import type { ResponseHeaders } from '../errors/errors.js';
 
 /** What the SDK knows about the HTTP exchange behind a result; not part of the result's JSON. */
 export interface ResponseMeta {

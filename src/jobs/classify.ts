@@ -2,10 +2,10 @@
  * Zero-shot classification: an image's embedding against the text embeddings of labels, scored
  * the way CLIP scores them. Label embeddings are cached, so repeat calls cost one image request.
  */
-import { ClipResponseError, ClipValidationError, type ValidationIssue } from './errors.js';
-import { isPlainObject } from './images.js';
+import { ClipResponseError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { isPlainObject } from '../wire/images.js';
 import { LruCache } from './lru.js';
-import { cosineSimilarity, softmax } from './math.js';
+import { cosineSimilarity, softmax } from '../vectors/math.js';
 
 /** CLIP's logit scale (inverse temperature): similarities are multiplied by it before the softmax. */
 export const CLIP_LOGIT_SCALE = 100;

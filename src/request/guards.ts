@@ -1,4 +1,4 @@
-import { ClipValidationError, invalidOption } from './errors.js';
+import { ClipValidationError, invalidOption } from '../errors/errors.js';
 import type { ClipLogger } from './logger.js';
 
 /** The hosted API's request size limit. */

@@ -1,4 +1,4 @@
-import { invalidOption } from './errors.js';
+import { invalidOption } from '../errors/errors.js';
 import { checkNumberOption } from './guards.js';
 
 /**

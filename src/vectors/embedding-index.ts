@@ -3,8 +3,8 @@
  * Float32Array, unit-normalised on insert, so a search is one pass of dot products: in WebAssembly
  * SIMD where the runtime compiles it (the array is then a view of its memory), otherwise in JS.
  */
-import { EmbeddingIndexError } from './errors.js';
-import { loadNodeFs } from './node-fs.js';
+import { EmbeddingIndexError } from '../errors/errors.js';
+import { loadNodeFs } from '../platform/node-fs.js';
 import { l2Norm, TopKSelector } from './math.js';
 import { SIMD_BLOCK_ROWS, simdRows, type SimdRows } from './simd/kernel.js';
 

@@ -2,9 +2,9 @@
  * Checks that a query embedded by a client can be searched in an index: the same CLIP model, or at
  * least vectors of the same length. Comparing embeddings of two models gives meaningless scores.
  */
-import type { EmbeddingIndex } from './embedding-index.js';
-import { EmbeddingIndexError } from './errors.js';
-import { EMBEDDING_DIMENSIONS, type ClipVersion } from './clip-versions.js';
+import type { EmbeddingIndex } from '../vectors/embedding-index.js';
+import { EmbeddingIndexError } from '../errors/errors.js';
+import { EMBEDDING_DIMENSIONS, type ClipVersion } from '../wire/clip-versions.js';
 
 /** Throws before any request when the client's CLIP version is known and the index was built with another one. */
 export function checkIndexMatchesClient(index: EmbeddingIndex<unknown>, clipVersion: ClipVersion | undefined): void {

@@ -1,4 +1,4 @@
-import { ClipAbortError, ClipApiError, ClipConnectionError, ClipResponseError, ClipTimeoutError } from './errors.js';
+import { ClipAbortError, ClipApiError, ClipConnectionError, ClipResponseError, ClipTimeoutError } from '../errors/errors.js';
 
 /**
  * Where the client reports what it does; `console` fits. Lines carry the method, the route (never the

@@ -9,7 +9,7 @@ import {
   runBatches,
   type BatchInputs,
   type BatchOptions,
-} from './batch.js';
+} from '../jobs/batch.js';
 import {
   LabelEmbeddingCache,
   parseClassifyRequest,
@@ -17,8 +17,8 @@ import {
   type Classification,
   type ClassifyOptions,
   type Labels,
-} from './classify.js';
-import type { EmbeddingIndex, SearchHit } from './embedding-index.js';
+} from '../jobs/classify.js';
+import type { EmbeddingIndex, SearchHit } from '../vectors/embedding-index.js';
 import {
   ClipAbortError,
   ClipApiError,
@@ -32,8 +32,8 @@ import {
   redact,
   redactCause,
   type ResponseHeaders,
-} from './errors.js';
-import { readBlobs, type ImageInput } from './images.js';
+} from '../errors/errors.js';
+import { readBlobs, type ImageInput } from '../wire/images.js';
 import {
   checkEmbeddings,
   checkSimilarity,
@@ -41,7 +41,7 @@ import {
   type CompareResult,
   type EmbeddingResult,
   type ResponseMeta,
-} from './responses.js';
+} from '../wire/responses.js';
 import {
   checkNumberOption,
   checkRequestSize,
@@ -51,8 +51,8 @@ import {
   RETRIES_RULE,
   TIMEOUT_RULE,
   warnPlainHttpKey,
-} from './guards.js';
-import { attemptLine, outcomeLabel, type ClipLogger } from './logger.js';
+} from '../request/guards.js';
+import { attemptLine, outcomeLabel, type ClipLogger } from '../request/logger.js';
 import {
   resolveRetryPolicy,
   retryWait,
@@ -61,8 +61,8 @@ import {
   type BackoffOptions,
   type RetryOn,
   type RetryPolicy,
-} from './retry.js';
-import { checkIndexMatchesClient, checkK, checkQueryDimension } from './semantic-search.js';
+} from '../request/retry.js';
+import { checkIndexMatchesClient, checkK, checkQueryDimension } from '../jobs/search.js';
 import {
   apiKeyQuery,
   clipVersionField,
@@ -77,12 +77,12 @@ import {
   type EmbedImageRequest,
   type EmbedTextRequest,
   type NamedImagePrompts,
-} from './schemas.js';
-import type { ClipVersion } from './clip-versions.js';
-import { createTransport } from './transport/default.js';
-import { AttemptTimeout } from './transport/failures.js';
-import type { FetchFunction } from './transport/fetch.js';
-import type { Transport, TransportRequest, TransportResponse } from './transport/types.js';
+} from '../wire/schemas.js';
+import type { ClipVersion } from '../wire/clip-versions.js';
+import { createTransport } from '../transport/default.js';
+import { AttemptTimeout } from '../transport/failures.js';
+import type { FetchFunction } from '../transport/fetch.js';
+import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import { VERSION } from './version.js';
 
 /** Where the API key travels. */

@@ -1,5 +1,5 @@
 import { encodeBase64, isValidBase64 } from './base64.js';
-import { loadNodeFs } from './node-fs.js';
+import { loadNodeFs } from '../platform/node-fs.js';
 
 /** An image as the wire carries it: a URL the server downloads, or the base64 of an encoded image file. */
 export interface WireImage {

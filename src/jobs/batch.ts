@@ -1,5 +1,5 @@
-import { ClipAbortError, ClipBatchError, ClipValidationError, type ValidationIssue } from './errors.js';
-import { isNameMap } from './schemas.js';
+import { ClipAbortError, ClipBatchError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { isNameMap } from '../wire/schemas.js';
 
 /** Inputs of a batch job: a list, any iterable, or an async iterable (read as the job goes, never all at once). */
 export type BatchInputs<T> = Iterable<T> | AsyncIterable<T>;
