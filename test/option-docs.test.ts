@@ -53,7 +53,7 @@ describe('option documentation', () => {
   });
 
   it('names each environment variable the client reads in the option it sets', () => {
-    const source = readFileSync(root + 'src/client/client.ts', 'utf8');
+    const source = readFileSync(root + 'src/client/options.ts', 'utf8');
     const variables = [...new Set([...source.matchAll(/env\.(ROBOFLOW_[A-Z_]+)/g)].map((m) => m[1]!))];
     expect(variables.length).toBeGreaterThan(0);
     const clientDocs = [...options.get('ClipClientOptions')!.values()].join('\n');

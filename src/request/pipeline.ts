@@ -1,0 +1,193 @@
+/**
+ * The one path every call takes, top to bottom: serialise the payload, guard its size, send each
+ * attempt through the transport, classify the outcome, decide on a retry, check a 2xx body, and
+ * redact the key from everything a failure carries.
+ */
+import {
+  ClipAbortError,
+  ClipApiError,
+  ClipConnectionError,
+  ClipError,
+  ClipResponseError,
+  ClipTimeoutError,
+} from '../errors/errors.js';
+import { AttemptTimeout } from '../transport/failures.js';
+import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
+import { withMeta, type ResponseMeta } from '../wire/responses.js';
+import { checkRequestSize } from './guards.js';
+import { attemptLine, outcomeLabel, type ClipLogger } from './logger.js';
+import { redact, redactCause } from './redact.js';
+import { retryWait, STALE_SOCKET_CODES, type AttemptFailure, type RetryPolicy } from './retry.js';
+
+/** setTimeout's largest delay; a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** What one call may set for itself, already checked. */
+export interface CallLimits {
+  signal?: AbortSignal | undefined;
+  timeoutMs: number;
+  deadlineMs: number;
+  maxRetries: number;
+}
+
+/** What every request of a client shares, resolved once from its options. */
+export interface SenderConfig {
+  transport: Transport;
+  /** Server origin, headers and response size limit of every request. */
+  requestBase: Pick<TransportRequest, 'origin' | 'headers' | 'maxResponseBytes'>;
+  /** A route's path on the server, with the key's query string on the query channel. */
+  path: (route: string) => string;
+  /** The key as given and URL-encoded: the forms a server may echo, removed from everything the caller sees. */
+  secrets: readonly string[];
+  retryPolicy: RetryPolicy;
+  maxRequestBytes: number;
+  logger: ClipLogger | undefined;
+}
+
+/** A 2xx body's check: undefined when it has the promised shape, else what is wrong with it. */
+export type ResponseCheck = (body: unknown) => string | undefined;
+
+export class RequestSender {
+  readonly #config: SenderConfig;
+
+  constructor(config: SenderConfig) {
+    this.#config = config;
+  }
+
+  /** Sends `body` (the wire JSON) to `route` with retries; resolves to the checked result with its `meta`. */
+  async send<T extends object>(route: string, payload: object, check: ResponseCheck, limits: CallLimits): Promise<T & { readonly meta: ResponseMeta }> {
+    const started = performance.now();
+    const { signal, maxRetries, timeoutMs, deadlineMs } = limits;
+    const { transport, requestBase, retryPolicy, logger } = this.#config;
+    if (signal?.aborted) throw new ClipAbortError('Request was aborted before it was sent', { cause: signal.reason });
+    const body = JSON.stringify(payload);
+    checkRequestSize(body, this.#config.maxRequestBytes);
+    const deadline = started + deadlineMs;
+    const path = this.#config.path(route);
+
+    // Each turn is one attempt: it returns the result, throws the call's final error, or waits to retry.
+    for (let attempt = 1; ; attempt++) {
+      const attemptStarted = attempt === 1 ? started : performance.now();
+      const remaining = deadline - attemptStarted;
+      const deadlineFirst = remaining < timeoutMs;
+      let response: TransportResponse | ClipError;
+      try {
+        const attemptMs = Math.min(deadlineFirst ? remaining : timeoutMs, MAX_TIMER_MS);
+        response = await transport.send({ ...requestBase, path, body, signal, timeoutMs: attemptMs });
+      } catch (caught) {
+        const timeout = deadlineFirst ? `Call reached its deadline of ${deadlineMs} ms` : `Request timed out after ${timeoutMs} ms`;
+        response = this.#attemptFailure(caught, signal, attempt, timeout);
+      }
+
+      let error: ClipError;
+      let failure: AttemptFailure = FINAL;
+      if (response instanceof ClipError) {
+        error = response;
+        failure = classifyFailure(error, deadlineFirst);
+      } else if (response.status >= 200 && response.status < 300) {
+        const result = this.#parseResult(response, check, attempt);
+        if (!(result instanceof ClipResponseError)) {
+          logger?.debug(attemptLine(route, `HTTP ${response.status}`, attempt, performance.now() - attemptStarted));
+          return withMeta(result as T, { status: response.status, headers: response.headers, elapsedMs: performance.now() - started });
+        }
+        error = result;
+      } else {
+        error = new ClipApiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route });
+        failure = { kind: 'status', status: response.status, headers: response.headers };
+      }
+
+      const wait = retryWait(retryPolicy, failure, attempt, maxRetries);
+      const now = performance.now();
+      const retrying = wait !== undefined && now + wait < deadline;
+      const level = retrying ? 'info' : error instanceof ClipAbortError ? 'debug' : 'warn';
+      logger?.[level](attemptLine(route, outcomeLabel(error), attempt, now - attemptStarted, retrying ? wait : undefined));
+      if (wait === undefined) throw error;
+      if (!retrying) {
+        const message = `Next retry would pass the call's deadline of ${deadlineMs} ms; last failure: ${outcomeLabel(error)}`;
+        throw new ClipTimeoutError(message, { cause: error, attempts: attempt });
+      }
+      if (wait > 0) await sleep(wait, signal);
+    }
+  }
+
+  /** An attempt that got no usable response, as the caller will see it: typed, with the key redacted. */
+  #attemptFailure(error: unknown, signal: AbortSignal | undefined, attempts: number, timeoutMessage: string): ClipError {
+    if (error instanceof AttemptTimeout) return new ClipTimeoutError(timeoutMessage, { attempts });
+    // Once the caller's signal fires, a transport rejects with anything.
+    if (signal?.aborted) return new ClipAbortError(undefined, { cause: signal.reason });
+    if (error instanceof ClipResponseError) {
+      return new ClipResponseError(this.#redact(error.message), { status: error.status, headers: this.#redact(error.headers), attempts });
+    }
+    if (!(error instanceof ClipConnectionError)) {
+      return new ClipConnectionError(this.#redact(`Connection failed: ${String(error)}`), { cause: this.#redact(error, redactCause), attempts });
+    }
+    const { code, beforeResponse } = error;
+    return new ClipConnectionError(this.#redact(error.message), { cause: this.#redact(error.cause, redactCause), attempts, code, beforeResponse });
+  }
+
+  /** The checked result, or the ClipResponseError that says why the 2xx body is unusable. */
+  #parseResult(response: TransportResponse, check: ResponseCheck, attempts: number): object | ClipResponseError {
+    let body: unknown;
+    try {
+      body = JSON.parse(response.body);
+    } catch (cause) {
+      const text = this.#redact(response.body);
+      return new ClipResponseError(`Response is not JSON (status ${response.status}): ${preview(text)}`, {
+        ...this.#failedResponse(response, attempts),
+        body: text,
+        cause: this.#redact(String(cause)),
+      });
+    }
+    const problem = check(body);
+    if (problem === undefined) return body as object;
+    return new ClipResponseError(`Unexpected response: ${problem}`, { ...this.#failedResponse(response, attempts), body: this.#redact(body) });
+  }
+
+  /** What the error of a failed response carries besides its body. */
+  #failedResponse(response: TransportResponse, attempts: number) {
+    return { status: response.status, headers: this.#redact(response.headers), attempts };
+  }
+
+  /** `value` with every form of the key replaced; an error is scrubbed with `redactCause`. */
+  #redact<T>(value: T, scrub: (value: T, secret: string) => T = redact): T {
+    return this.#config.secrets.reduce(scrub, value);
+  }
+}
+
+const FINAL: AttemptFailure = { kind: 'final' };
+
+/** A failed attempt as the retry policy sees it; a timeout set by the deadline ends the call. */
+function classifyFailure(error: ClipError, deadlineFirst: boolean): AttemptFailure {
+  if (error instanceof ClipConnectionError) {
+    return { kind: 'connection', staleSocket: error.beforeResponse && STALE_SOCKET_CODES.has(error.code ?? '') };
+  }
+  return error instanceof ClipTimeoutError && !deadlineFirst ? { kind: 'timeout' } : FINAL;
+}
+
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function preview(text: string): string {
+  if (text.length === 0) return '(empty body)';
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new ClipAbortError('Request was aborted while waiting to retry', { cause: signal!.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.min(ms, MAX_TIMER_MS));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
