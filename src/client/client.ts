@@ -1,3 +1,7 @@
+/**
+ * `ClipClient`: options resolved once, then one short method per route and helper; every request
+ * goes through the pipeline in `request/pipeline.ts`.
+ */
 import {
   checkBatchInputs,
   compareInBatches,
