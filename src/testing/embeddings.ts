@@ -1,6 +1,7 @@
 /** Embeddings: deterministic, content-derived, unnormalised. */
 
 import { CLIP_VERSIONS, DEFAULT_CLIP_VERSION, EMBEDDING_DIMENSIONS, type ClipVersion } from '../wire/clip-versions.js';
+import { readImageHeader, readImageText } from './image-formats.js';
 import { stripDataPrefix } from './inputs.js';
 
 export interface MockImage {
@@ -87,11 +88,33 @@ export function mockTextEmbedding(text: string, clipVersion: string = DEFAULT_CL
 }
 
 export function mockImageEmbedding(image: MockImage, clipVersion: string = DEFAULT_CLIP_VERSION): number[] {
-  const version = asVersion(clipVersion);
-  if (image.type === 'url') return embed(urlWords(image.value), `url:${image.value}`, version);
-  const bytes = atob(stripDataPrefix(image.value).replace(/\s+/g, ''));
-  // Test fixtures are often base64 of plain text: let its words count, so they behave like a described picture.
-  return embed(looksLikeText(bytes) ? addWords(new Map(), bytes, 1) : new Map(), `base64:${bytes}`, version);
+  const { words, specific } = imageContent(image);
+  return embed(words, specific, asVersion(clipVersion));
+}
+
+/**
+ * One embedding for a whole batch of images, as the inference-models backend of server 1.5.0 answers
+ * a list of same-size images: the words of all of them, specific to the batch.
+ */
+export function mockImageBatchEmbedding(images: MockImage[], clipVersion: string = DEFAULT_CLIP_VERSION): number[] {
+  if (images.length === 1) return mockImageEmbedding(images[0]!, clipVersion);
+  const words = new Map<string, number>();
+  const specifics: string[] = [];
+  for (const image of images) {
+    const content = imageContent(image);
+    for (const [word, weight] of content.words) words.set(word, (words.get(word) ?? 0) + weight);
+    specifics.push(content.specific);
+  }
+  return embed(words, `batch:${specifics.join('\u0000')}`, asVersion(clipVersion));
+}
+
+/** A URL speaks by its path; image bytes by the text they carry (see mockPng), never by their pixels. */
+function imageContent(image: MockImage): { words: Map<string, number>; specific: string } {
+  if (image.type === 'url') return { words: urlWords(image.value), specific: `url:${image.value}` };
+  const binary = atob(stripDataPrefix(image.value).replace(/\s+/g, ''));
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const header = readImageHeader(bytes);
+  return { words: addWords(new Map(), header ? readImageText(bytes, header.format) : '', 1), specific: `base64:${binary}` };
 }
 
 function asVersion(version: string): ClipVersion {
@@ -110,13 +133,4 @@ function urlWords(value: string): Map<string, number> {
   const weights = new Map<string, number>();
   segments.forEach((segment, i) => addWords(weights, segment, i === segments.length - 1 ? 1 : FOLDER_WEIGHT));
   return weights;
-}
-
-function looksLikeText(bytes: string): boolean {
-  let printable = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes.charCodeAt(i);
-    if ((c >= 0x20 && c < 0x7f) || (c >= 0x09 && c <= 0x0d)) printable++;
-  }
-  return bytes.length > 0 && printable >= bytes.length * 0.9;
 }

@@ -9,12 +9,11 @@ export class Reply {
   constructor(
     readonly status: number,
     readonly payload: unknown,
-    readonly headers: Record<string, string> = {},
   ) {}
 }
 
-export function fail(status: number, payload: unknown, headers?: Record<string, string>): never {
-  throw new Reply(status, payload, headers);
+export function fail(status: number, payload: unknown): never {
+  throw new Reply(status, payload);
 }
 
 export function imageError(cause: string): never {

@@ -1,8 +1,6 @@
 /** Request validation, shaped like FastAPI/pydantic v2 422 items. */
 
-import { CLIP_VERSIONS } from '../wire/clip-versions.js';
-
-export type Loc = (string | number)[];
+type Loc = (string | number)[];
 export interface Issue {
   type: string;
   loc: Loc;
@@ -10,7 +8,7 @@ export interface Issue {
   input: unknown;
   ctx?: Record<string, string>;
 }
-export type Check = (value: unknown, loc: Loc) => Issue[];
+type Check = (value: unknown, loc: Loc) => Issue[];
 export type Fields = Record<string, { check: Check; required?: boolean }>;
 export type Json = Record<string, unknown>;
 
@@ -20,29 +18,23 @@ export const issue = (type: string, loc: Loc, msg: string, input: unknown, ctx?:
 export const isRecord = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export const str: Check = (v, loc) => (typeof v === 'string' ? [] : [issue('string_type', loc, 'Input should be a valid string', v)]);
+const str: Check = (v, loc) => (typeof v === 'string' ? [] : [issue('string_type', loc, 'Input should be a valid string', v)]);
 const nullableStr: Check = (v, loc) => (v === null ? [] : str(v, loc));
 
-export const list =
+const list =
   (item: Check): Check =>
   (v, loc) =>
     Array.isArray(v) ? v.flatMap((x, i) => item(x, [...loc, i])) : [issue('list_type', loc, 'Input should be a valid list', v)];
 
-export const dict =
+const dict =
   (item: Check): Check =>
   (v, loc) =>
     isRecord(v)
       ? Object.entries(v).flatMap(([key, x]) => item(x, [...loc, key]))
       : [issue('dict_type', loc, 'Input should be a valid dictionary', v)];
 
-export function literal(options: readonly string[]): Check {
-  const expected = options.map((o) => `'${o}'`).join(', ').replace(/, ([^,]*)$/, ' or $1');
-  return (v, loc) =>
-    typeof v === 'string' && options.includes(v) ? [] : [issue('literal_error', loc, `Input should be ${expected}`, v, { expected })];
-}
-
 /** Like pydantic's smart union: valid if any member is; otherwise every member's issues, tagged with its name. */
-export const union =
+const union =
   (...members: [label: string, check: Check][]): Check =>
   (v, loc) => {
     const issues: Issue[] = [];
@@ -65,7 +57,7 @@ export const checkFields = (fields: Fields, value: Json, loc: Loc): Issue[] =>
   );
 
 // `value` is Optional[Any] on the server, so only `type` is validated up front.
-export const image: Check = (v, loc) =>
+const image: Check = (v, loc) =>
   isRecord(v)
     ? checkFields({ type: { check: str, required: true } }, v, loc)
     : [
@@ -73,11 +65,35 @@ export const image: Check = (v, loc) =>
           class_name: 'InferenceRequestImage',
         }),
       ];
-export const imageOrText = union(['InferenceRequestImage', image], ['str', str]);
+const imageOrText = union(['InferenceRequestImage', image], ['str', str]);
 
-// The real server takes clip_version_id, subject_type and prompt_type as free strings and fails later
-// (500 or 404); the mock rejects bad values early with 422 so that client bugs show up clearly.
-export const COMMON_FIELDS: Fields = {
-  clip_version_id: { check: literal(CLIP_VERSIONS) },
+// clip_version_id, subject_type and prompt_type are free strings on the server: bad values fail later.
+const COMMON_FIELDS: Fields = {
+  clip_version_id: { check: nullableStr },
   api_key: { check: nullableStr },
+};
+
+/** The body fields of each route, as the server's request models declare them. */
+export const ROUTE_FIELDS: Record<string, Fields> = {
+  '/clip/embed_image': {
+    ...COMMON_FIELDS,
+    image: { required: true, check: union(['list[InferenceRequestImage]', list(image)], ['InferenceRequestImage', image]) },
+  },
+  '/clip/embed_text': { ...COMMON_FIELDS, text: { required: true, check: union(['list[str]', list(str)], ['str', str]) } },
+  '/clip/compare': {
+    ...COMMON_FIELDS,
+    subject: { required: true, check: imageOrText },
+    subject_type: { check: str },
+    prompt: {
+      required: true,
+      check: union(
+        ['list[InferenceRequestImage]', list(image)],
+        ['InferenceRequestImage', image],
+        ['str', str],
+        ['list[str]', list(str)],
+        ['dict[str,union[InferenceRequestImage,str]]', dict(imageOrText)],
+      ),
+    },
+    prompt_type: { check: str },
+  },
 };
