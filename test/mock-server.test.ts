@@ -465,6 +465,7 @@ describe('mock server options', () => {
     const answer = await call(server, '/clip/embed_text', { body: { text: 'a' } });
     await server.close();
     expect([answer.status, answer.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(answer.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     expect(server.requests).toHaveLength(1);
   });
 
