@@ -16,5 +16,3 @@ export {
 export type { ClipVersion, MockBackend, MockImage, MockOptions, MockRequest, MockResponse, MockUrlSettings } from './testing/protocol.js';
 export { mockPng } from './testing/mock-png.js';
 export type { MockPngOptions } from './testing/mock-png.js';
-export { clipHandlers } from './testing/msw.js';
-export type { ClipHandlersOptions } from './testing/msw.js';

@@ -1,7 +1,7 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clipHandlers } from '../src/msw.js';
 import {
-  clipHandlers,
   mockImageBatchEmbedding,
   mockImageEmbedding,
   mockPng,
