@@ -1,7 +1,7 @@
 /** Embeddings: deterministic, content-derived, unnormalised. */
 
 import { CLIP_VERSIONS, DEFAULT_CLIP_VERSION, EMBEDDING_DIMENSIONS, type ClipVersion } from '../wire/clip-versions.js';
-import { readImageHeader, readImageText } from './image-formats.js';
+import { binaryBytes, readImageHeader, readImageText } from './image-formats.js';
 import { stripDataPrefix } from './inputs.js';
 
 export interface MockImage {
@@ -112,7 +112,7 @@ export function mockImageBatchEmbedding(images: MockImage[], clipVersion: string
 function imageContent(image: MockImage): { words: Map<string, number>; specific: string } {
   if (image.type === 'url') return { words: urlWords(image.value), specific: `url:${image.value}` };
   const binary = atob(stripDataPrefix(image.value).replace(/\s+/g, ''));
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  const bytes = binaryBytes(binary);
   const header = readImageHeader(bytes);
   return { words: addWords(new Map(), header ? readImageText(bytes, header.format) : '', 1), specific: `base64:${binary}` };
 }

@@ -1,7 +1,7 @@
 /** Inputs as the server loads them: image declarations, base64, URLs. */
 
 import type { MockImage } from './embeddings.js';
-import { readImageHeader } from './image-formats.js';
+import { binaryBytes, readImageHeader } from './image-formats.js';
 import { fail, imageError, INTERNAL_ERROR } from './reply.js';
 import { isRecord } from './validation.js';
 
@@ -31,7 +31,7 @@ function decodeBase64Image(value: string): string {
   if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) imageError(MALFORMED);
   const binary = atob(b64);
   if (binary.length === 0) imageError('Empty image payload.');
-  const header = readImageHeader(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  const header = readImageHeader(binaryBytes(binary));
   if (!header) imageError(MALFORMED);
   return `${header.width}x${header.height}`;
 }
