@@ -9,4 +9,4 @@ fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 $sudo apt-get update
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends chromium
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium
