@@ -4,6 +4,7 @@ export {
   handleClipRequest,
   mockTextEmbedding,
   mockImageEmbedding,
+  mockImageBatchEmbedding,
   CLIP_VERSIONS,
   EMBEDDING_DIMENSIONS,
   DEFAULT_CLIP_VERSION,
@@ -12,4 +13,6 @@ export {
   MOCK_INFERENCE_ENGINE,
   MOCK_INFERENCE_TIME,
 } from './testing/protocol.js';
-export type { ClipVersion, MockImage, MockOptions, MockRequest, MockResponse } from './testing/protocol.js';
+export type { ClipVersion, MockBackend, MockImage, MockOptions, MockRequest, MockResponse, MockUrlSettings } from './testing/protocol.js';
+export { mockPng } from './testing/mock-png.js';
+export type { MockPngOptions } from './testing/mock-png.js';

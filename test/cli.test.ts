@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/index.js';
 import type { CliIo } from '../src/cli/command.js';
 import { ClipClient } from '../src/index.js';
-import { startMockServer, type MockServer } from '../src/testing.js';
+import { mockPng, startMockServer, type MockServer } from '../src/testing.js';
 import { reply, startStub } from './helpers/http.js';
 
 const KEY = 'CANARY-CLI-KEY-5d1e';
@@ -56,12 +56,12 @@ async function cli(argv: string[], options: { env?: Record<string, string | unde
   };
 }
 
-/** Image files with distinct bytes, so each gets its own embedding. */
+/** Image files with distinct descriptions, so each gets its own embedding. */
 async function imageFiles(count: number): Promise<string[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const path = join(dir, `image-${i}.jpg`);
-      await writeFile(path, new Uint8Array([0xff, 0xd8, 0xff, i, 0xff, 0xd9]));
+      await writeFile(path, mockPng(`image ${i}`));
       return path;
     }),
   );

@@ -5,6 +5,7 @@ import {
   CLIP_VERSIONS,
   EMBEDDING_DIMENSIONS,
   mockImageEmbedding,
+  mockPng,
   mockTextEmbedding,
   startMockServer,
   type MockServer,
@@ -13,7 +14,7 @@ import {
 const RACCOON_URL = 'https://images.freeimages.com/images/large-previews/36c/raccoons-in-the-wild-4-1624830.jpg';
 const INTERNAL_ERROR = { message: 'Internal error.' };
 const url = (value: string) => ({ type: 'url', value });
-const base64 = (text: string) => ({ type: 'base64', value: btoa(text) });
+const base64 = (description: string) => ({ type: 'base64', value: Buffer.from(mockPng(description)).toString('base64') });
 const norm = (v: number[]) => Math.hypot(...v);
 const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0) / (norm(a) * norm(b));
 
@@ -51,8 +52,28 @@ describe('mock server without an API key', () => {
     expect(answer.json.embeddings[0]).toHaveLength(512);
     expect(answer.headers.get('content-type')).toBe('application/json');
     expect(answer.headers.get('x-model-id')).toBe('clip/ViT-B-16');
-    expect(answer.headers.get('x-model-cold-start')).toBe('false');
     expect(answer.headers.get('x-inference-engine')).toBe('roboflow-clip-mock');
+    expect(answer.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('the first request for a model loads it: cold-start headers and x-model-load-time on that answer only', async () => {
+    const fresh = await startMockServer();
+    const cold = await call(fresh, '/clip/embed_text', { body: { text: 'a' } });
+    const warm = await call(fresh, '/clip/embed_text', { body: { text: 'a' } });
+    const other = await call(fresh, '/clip/embed_text', { body: { text: 'a', clip_version_id: 'RN50' } });
+    await fresh.close();
+    const loading = (answer: Answer) =>
+      ['x-model-cold-start', 'x-model-cold-start-count', 'x-model-load-time'].map((name) => answer.headers.get(name));
+    expect(loading(cold)).toEqual(['true', '1', expect.stringMatching(/^\d+(\.\d+)?$/)]);
+    expect(loading(warm)).toEqual(['false', '0', null]);
+    expect(loading(other)).toEqual(['true', '1', expect.any(String)]);
+  });
+
+  it('every answer carries its own x-request-id, errors included', async () => {
+    const answers = [await post('/clip/embed_text', { text: 'a' }), await post('/clip/embed_text', {}), await post('/nowhere', {})];
+    const ids = answers.map((answer) => answer.headers.get('x-request-id'));
+    expect(ids).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/), expect.any(String), expect.any(String)]);
+    expect(new Set(ids).size).toBe(3);
   });
 
   it('embed_image answers one embedding per image, for one object or a list', async () => {
@@ -146,18 +167,38 @@ describe('mock server without an API key', () => {
     expect(answer).toMatchObject({ status: 404, json: { detail: 'Not Found' } });
   });
 
-  it('another method on a route is 405 {"detail":"Method Not Allowed"}', async () => {
-    const answer = await call(server, '/clip/embed_text', { method: 'GET' });
-    expect(answer).toMatchObject({ status: 405, json: { detail: 'Method Not Allowed' } });
-    expect(answer.headers.get('allow')).toBe('POST');
+  it('another method on a route reaches the older model route of the server: 400 for its missing Content-Type', async () => {
+    const response = await fetch(`${server.url}/clip/embed_text`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: 'Content-Type header not provided with request.' });
   });
 
-  it('a body that is not JSON is 422 json_invalid', async () => {
+  it('a body that is not JSON is 422 json_invalid, at the position and with the message of the json module of Python', async () => {
     const answer = await post('/clip/embed_text', 'this is not json');
     expect(answer.status).toBe(422);
     expect(answer.json).toEqual({
       detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {}, ctx: { error: 'Expecting value' } }],
     });
+    const cases: [string, number, string][] = [
+      ['{"text": "a cat",', 17, 'Expecting property name enclosed in double quotes'],
+      ['{"text" "a"}', 8, "Expecting ':' delimiter"],
+      ['{"text": "a" "b"}', 13, "Expecting ',' delimiter"],
+      ['{"text": ["a",]}', 14, 'Expecting value'],
+      ['{"text": "a"} x', 14, 'Extra data'],
+      ['{"text": "ab', 9, 'Unterminated string starting at'],
+      ['{"text": "a\\qb"}', 11, 'Invalid \\escape'],
+      // Python counts code points: each emoji is one, not two UTF-16 units.
+      ['{"text": "😀😀", x}', 15, 'Expecting property name enclosed in double quotes'],
+    ];
+    for (const [body, position, error] of cases) {
+      const { json } = await post('/clip/embed_text', body);
+      expect(json.detail[0], body).toMatchObject({ type: 'json_invalid', loc: ['body', position], ctx: { error } });
+    }
+  });
+
+  it('NaN and Infinity are JSON to the server, as to Python', async () => {
+    const answer = await post('/clip/embed_text', '{"text": NaN}');
+    expect(answer.json.detail).toEqual([expect.objectContaining({ type: 'list_type', input: null }), expect.objectContaining({ type: 'string_type' })]);
   });
 
   it('a body sent with a non-JSON content type is 422, as FastAPI does not parse it', async () => {
@@ -182,12 +223,69 @@ describe('mock server without an API key', () => {
       { type: 'list_type', loc: ['body', 'text', 'list[str]'], msg: 'Input should be a valid list', input: 5 },
       { type: 'string_type', loc: ['body', 'text', 'str'], msg: 'Input should be a valid string', input: 5 },
     ]);
-    const compare = await post('/clip/compare', { subject: 'x', subject_type: 'video', prompt: 'y', clip_version_id: 'ViT-H-14' });
+    const compare = await post('/clip/compare', { subject: 'x', subject_type: 5, prompt: 'y', clip_version_id: 16 });
     expect(compare.status).toBe(422);
     expect(compare.json.detail.map((item: { loc: unknown[] }) => item.loc)).toEqual([['body', 'clip_version_id'], ['body', 'subject_type']]);
-    expect(compare.json.detail[1]).toMatchObject({ type: 'literal_error', msg: "Input should be 'image' or 'text'", input: 'video' });
     const image = await post('/clip/embed_image', { image: [{ value: 'https://example.com/a.jpg' }] });
     expect(image.json.detail[0]).toMatchObject({ type: 'missing', loc: ['body', 'image', 'list[InferenceRequestImage]', 0, 'type'] });
+  });
+
+  it('subject_type and prompt_type are free strings: a value other than image or text fails late, with 500', async () => {
+    const subject = base64('a raccoon');
+    expect(await post('/clip/compare', { subject, subject_type: 'video', prompt: 'a' })).toMatchObject({ status: 500, json: INTERNAL_ERROR });
+    expect(await post('/clip/compare', { subject, prompt: 'a', prompt_type: 'Text' })).toMatchObject({ status: 500, json: INTERNAL_ERROR });
+  });
+
+  it('an unknown clip_version_id is 404 from the model registry, naming the model in x-model-id', async () => {
+    const answer = await post('/clip/embed_text', { text: 'a', clip_version_id: 'ViT-H-14' });
+    expect(answer.status).toBe(404);
+    expect(answer.json.message).toMatch(/^Requested Roboflow resource not found/);
+    expect(answer.headers.get('x-model-id')).toBe('clip/ViT-H-14');
+  });
+
+  it('base64 of bytes that are no image is 400 Malformed base64 input image.', async () => {
+    const malformed = { status: 400, json: { message: 'Could not load input image. Cause: Malformed base64 input image.' } };
+    expect(await post('/clip/embed_image', { image: { type: 'base64', value: btoa('plain text, no picture') } })).toMatchObject(malformed);
+    expect(await post('/clip/embed_image', { image: { type: 'base64', value: btoa('\xff\xd8\xff\xd9') } })).toMatchObject(malformed);
+    const jpegHeaderOnly = await post('/clip/embed_image', { image: { type: 'base64', value: btoa('\xff\xd8\xff\xe0\x00\x10JFIF\x00') } });
+    expect(jpegHeaderOnly).toMatchObject(malformed);
+  });
+
+  it('base64 of JPEG, PNG, GIF, BMP, WebP and TIFF headers is an image', async () => {
+    const bytes = (...values: (number | string)[]) =>
+      btoa(values.map((v) => (typeof v === 'string' ? v : String.fromCharCode(v))).join(''));
+    const le16 = (n: number) => String.fromCharCode(n & 0xff, n >> 8);
+    const images = {
+      jpeg: bytes(0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, 0, 48, 0, 64, 3, '\x01\x22\x00\x02\x11\x01\x03\x11\x01'),
+      gif: bytes('GIF89a', le16(64), le16(48), 0, 0, 0),
+      bmp: bytes('BM', '\0'.repeat(16), le16(64), '\0\0', le16(48), '\0\0', '\0'.repeat(8)),
+      webp: bytes('RIFF', '\0\0\0\0', 'WEBPVP8X', '\x0a\0\0\0', '\0\0\0\0', '\x3f\0\0\x2f\0\0'),
+      tiff: bytes('II*\0', '\x08\0\0\0', le16(2), le16(256), le16(3), '\x01\0\0\0', le16(64), '\0\0', le16(257), le16(3), '\x01\0\0\0', le16(48), '\0\0'),
+      png: Buffer.from(mockPng('x')).toString('base64'),
+    };
+    for (const [format, value] of Object.entries(images)) {
+      const answer = await post('/clip/embed_image', { image: { type: 'base64', value } });
+      expect(answer.status, format).toBe(200);
+    }
+  });
+
+  it('base64 may carry whitespace and line breaks; the image type is matched case-insensitively', async () => {
+    const value = base64('a raccoon').value;
+    const wrapped = value.replace(/.{1,76}/g, '$&\n');
+    const plain = await post('/clip/embed_image', { image: { type: 'base64', value } });
+    const upper = await post('/clip/embed_image', { image: { type: 'BASE64', value: wrapped } });
+    expect(upper.status).toBe(200);
+    expect(upper.json.embeddings).toEqual(plain.json.embeddings);
+  });
+
+  it('a bare string as an image subject is base64 if it decodes to an image, else refused as NumPy input (400)', async () => {
+    const image = await post('/clip/compare', { subject: base64('a raccoon').value, prompt: ['a raccoon'] });
+    expect(image.status).toBe(200);
+    const text = await post('/clip/compare', { subject: 'a red square', prompt: ['a cat'] });
+    expect(text).toMatchObject({
+      status: 400,
+      json: { message: 'Could not load input image. Cause: NumPy image type is not supported in this configuration of `inference`.' },
+    });
   });
 
   it('malformed or empty base64 is 400 Could not load input image', async () => {
@@ -201,7 +299,7 @@ describe('mock server without an API key', () => {
 
   it('a data:image/...;base64, prefix is stripped', async () => {
     const plain = await post('/clip/embed_image', { image: base64('a raccoon') });
-    const prefixed = await post('/clip/embed_image', { image: { type: 'base64', value: `data:image/jpeg;base64,${btoa('a raccoon')}` } });
+    const prefixed = await post('/clip/embed_image', { image: { type: 'base64', value: `data:image/jpeg;base64,${base64('a raccoon').value}` } });
     expect(prefixed.status).toBe(200);
     expect(prefixed.json.embeddings).toEqual(plain.json.embeddings);
   });
@@ -222,13 +320,15 @@ describe('mock server without an API key', () => {
     }
   });
 
-  it('image types other than url/base64 fail: file 400, numpy/pil/multipart 500', async () => {
-    const file = await post('/clip/embed_image', { image: { type: 'file', value: '/etc/passwd' } });
-    expect(file).toMatchObject({ status: 400, json: { message: 'Could not load input image. Cause: Loading images from local filesystem is disabled.' } });
-    for (const type of ['numpy', 'pil', 'multipart', 'gif']) {
-      const answer = await post('/clip/embed_image', { image: { type, value: 'x' } });
+  it('image types other than url/base64 fail: file, pil and multipart 500, numpy 400, an unknown type 400', async () => {
+    for (const type of ['file', 'pil', 'multipart']) {
+      const answer = await post('/clip/embed_image', { image: { type, value: '/etc/hostname' } });
       expect(answer, type).toMatchObject({ status: 500, json: INTERNAL_ERROR });
     }
+    const numpy = await post('/clip/embed_image', { image: { type: 'numpy', value: 'x' } });
+    expect(numpy.json.message).toBe('Could not load input image. Cause: NumPy image type is not supported in this configuration of `inference`.');
+    const unknown = await post('/clip/embed_image', { image: { type: 'jpeg', value: base64('a raccoon').value } });
+    expect(unknown).toMatchObject({ status: 400, json: { message: 'Could not load input image. Cause: Image declaration contains not recognised image type.' } });
   });
 
   it('more than 8 images is 500 Internal error.', async () => {
@@ -246,10 +346,13 @@ describe('mock server without an API key', () => {
     expect(await post('/clip/compare', { subject, prompt: nameMap })).toMatchObject({ status: 500, json: INTERNAL_ERROR });
   });
 
-  it('text longer than 77 words is 500 Internal error.', async () => {
+  it('a text of more CLIP pieces than its 77-token context holds (75 besides start and end) is 500 Internal error.', async () => {
     const words = (n: number) => Array.from({ length: n }, () => 'word').join(' ');
-    expect((await post('/clip/embed_text', { text: words(77) })).status).toBe(200);
-    expect(await post('/clip/embed_text', { text: ['short', words(78)] })).toMatchObject({ status: 500, json: INTERNAL_ERROR });
+    expect((await post('/clip/embed_text', { text: words(75) })).status).toBe(200);
+    expect(await post('/clip/embed_text', { text: ['short', words(76)] })).toMatchObject({ status: 500, json: INTERNAL_ERROR });
+    // "word7" is two pieces and "word42" three: single digits are pieces of their own.
+    expect((await post('/clip/embed_text', { text: Array.from({ length: 37 }, (_, i) => `w${i % 10}`).join(' ') })).status).toBe(200);
+    expect(await post('/clip/embed_text', { text: Array.from({ length: 26 }, (_, i) => `w${i + 10}`).join(' ') })).toMatchObject({ status: 500 });
   });
 
   it('any key, or none, is accepted when the server has no apiKey', async () => {
@@ -362,6 +465,7 @@ describe('mock server options', () => {
     const answer = await call(server, '/clip/embed_text', { body: { text: 'a' } });
     await server.close();
     expect([answer.status, answer.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(answer.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     expect(server.requests).toHaveLength(1);
   });
 

@@ -41,6 +41,7 @@ describe('option documentation', () => {
       'ClipHandlersOptions',
       'EmbeddingIndexOptions',
       'MockOptions',
+      'MockPngOptions',
       'MockServerOptions',
       'RequestOptions',
       'SaveOptions',

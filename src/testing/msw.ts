@@ -3,7 +3,7 @@ import { handleClipRequest, type MockOptions } from './protocol.js';
 
 export interface ClipHandlersOptions extends MockOptions {
   /** Defaults to https://infer.roboflow.com; may carry a path prefix (a proxy). */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
 }
 
 /**
@@ -11,7 +11,8 @@ export interface ClipHandlersOptions extends MockOptions {
  * under `baseUrl`, so unknown paths get the server's own 404 instead of reaching the network.
  */
 export function clipHandlers(options: ClipHandlersOptions = {}): HttpHandler[] {
-  const base = new URL(options.baseUrl ?? 'https://infer.roboflow.com');
+  const { baseUrl = 'https://infer.roboflow.com', loadedModels = new Set<string>(), ...protocol } = options;
+  const base = new URL(baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   return [
     http.all(`${base.origin}${prefix}/*`, async ({ request }) => {
@@ -22,7 +23,7 @@ export function clipHandlers(options: ClipHandlersOptions = {}): HttpHandler[] {
       });
       const response = handleClipRequest(
         { method: request.method, url: url.pathname.slice(prefix.length) + url.search, headers, body: await request.text() },
-        { apiKey: options.apiKey },
+        { ...protocol, loadedModels },
       );
       return new HttpResponse(response.body, { status: response.status, headers: response.headers });
     }),

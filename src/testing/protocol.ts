@@ -1,16 +1,27 @@
 /**
- * A pure imitation of Roboflow's CLIP HTTP endpoints, as served by the hosted inference server 1.5.0:
- * request in, response out, no I/O. The loopback server and the msw handlers both delegate here, so
- * they answer alike. The mock never downloads anything and never decodes pixels: embeddings are
- * derived from the words of a text or of an image's URL, so related content scores higher.
+ * A pure imitation of Roboflow's CLIP HTTP endpoints, as served by the inference server 1.5.0: request
+ * in, response out, no I/O. The loopback server and the msw handlers both delegate here, so they answer
+ * alike. It follows the server's rules as its recorded answers show them (test/conformance.test.ts
+ * replays them); it never downloads anything and never decodes pixels: embeddings are derived from the
+ * words of a text, of an image's URL or of the text an image file carries (see mockPng).
  *
- * This module shares no logic with the SDK, only the table of CLIP versions: a test that checks the
- * SDK against it must not be able to agree with itself.
+ * This module shares no logic with the SDK but the table of CLIP versions and CLIP's piece rule, both
+ * checked against the real server's answers: a test that checks the SDK against the mock must not be
+ * able to agree with itself.
  */
 
 import { CLIP_VERSIONS, DEFAULT_CLIP_VERSION, EMBEDDING_DIMENSIONS, type ClipVersion } from '../wire/clip-versions.js';
+import { corsHeaders, corsPreflight } from './cors.js';
+import type { MockUrlSettings } from './inputs.js';
+import { PythonJsonError, parsePythonJson } from './python-json.js';
+import { fail, Reply } from './reply.js';
+import { ROUTES, type MockBackend } from './routes.js';
+import { checkFields, isRecord, issue, ROUTE_FIELDS, type Json } from './validation.js';
 
 export { CLIP_VERSIONS, DEFAULT_CLIP_VERSION, EMBEDDING_DIMENSIONS, type ClipVersion };
+export { mockImageBatchEmbedding, mockImageEmbedding, mockTextEmbedding, type MockImage } from './embeddings.js';
+export { MAX_BATCH_SIZE, type MockBackend } from './routes.js';
+export type { MockUrlSettings } from './inputs.js';
 
 export interface MockRequest {
   method: string;
@@ -24,401 +35,62 @@ export interface MockRequest {
 export interface MockResponse {
   status: number;
   headers: Record<string, string>;
-  /** Serialized JSON. */
+  /** Serialized JSON (plain text for a CORS preflight). */
   body: string;
 }
 
-export interface MockOptions {
+export interface MockOptions extends MockUrlSettings {
   /** The key every request must present (query, Bearer header or body). Default: none (any key, or none, is accepted). */
-  apiKey?: string;
+  apiKey?: string | undefined;
+  /**
+   * Which CLIP implementation of server 1.5.0 to imitate: `'legacy'` (the default; `USE_INFERENCE_MODELS=False`)
+   * or `'inference-models'` (the server's own default on Linux), with its batching bugs: a list of
+   * same-size images gets one embedding, images of different sizes a 500, several image prompts one
+   * similarity, and `text: []` an empty list of embeddings.
+   */
+  backend?: MockBackend | undefined;
+  /**
+   * The models loaded so far (`clip/ViT-B-16`, ...). A request for a model not in the set loads it and
+   * says so in its headers (`x-model-cold-start: true`, `x-model-load-time`); the set is updated.
+   * Default: none, every model counts as loaded, as on a warm server. The mock server and the msw
+   * handlers keep one set each.
+   */
+  loadedModels?: Set<string> | undefined;
+  /**
+   * Origins allowed to call from a browser, as the server's `ALLOW_ORIGINS` setting; `'*'` allows any.
+   * Default: none, and like the server the mock then sends no CORS headers.
+   */
+  corsOrigins?: readonly string[] | undefined;
 }
 
-export interface MockImage {
-  type: 'url' | 'base64';
-  value: string;
-}
-
-/** The server's batch limit for images and compare prompts; it enforces it only by failing with 500. */
-export const MAX_BATCH_SIZE = 8;
-/** CLIP's context length. The mock counts words, which only approximates CLIP's BPE tokens. */
+/** CLIP's context length in tokens, its start and end tokens included. */
 export const MAX_TEXT_TOKENS = 77;
 export const MOCK_INFERENCE_ENGINE = 'roboflow-clip-mock';
 /** Fixed so that identical requests get byte-identical responses. */
 export const MOCK_INFERENCE_TIME = 0.0123;
+const MOCK_MODEL_LOAD_TIME = '0.5';
 
-const INTERNAL_ERROR = { message: 'Internal error.' };
 const AUTH_HELP_URL = 'https://docs.roboflow.com/api-reference/authentication#retrieve-an-api-key';
 const UNAUTHORIZED = {
   message: `Unauthorized access to roboflow API - check API key and visit ${AUTH_HELP_URL} to learn how to retrieve one.`,
   help_url: AUTH_HELP_URL,
 };
-// The real server sends no help_url with image errors; the mock adds one because clients must cope with both.
-const IMAGE_HELP_URL = 'https://inference.roboflow.com/';
+const MODEL_NOT_FOUND = {
+  message: 'Requested Roboflow resource not found. Make sure that workspace, project or model you referred in request exists.',
+};
 
-/** Thrown anywhere below to end the request with this answer, like the server's exception handlers. */
-class Reply {
-  constructor(
-    readonly status: number,
-    readonly payload: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {}
-}
+const newRequestId = () => globalThis.crypto.randomUUID().replaceAll('-', '');
 
-function fail(status: number, payload: unknown, headers?: Record<string, string>): never {
-  throw new Reply(status, payload, headers);
-}
-
-function imageError(cause: string): never {
-  fail(400, { message: `Could not load input image. Cause: ${cause}`, help_url: IMAGE_HELP_URL });
-}
-
-function respond(reply: Reply): MockResponse {
+/** The headers the server sends on every answer, for a request that loaded no model. */
+export function mockBaseHeaders(requestId: string = newRequestId()): Record<string, string> {
   return {
-    status: reply.status,
-    headers: { 'content-type': 'application/json', 'x-inference-engine': MOCK_INFERENCE_ENGINE, ...reply.headers },
-    body: JSON.stringify(reply.payload),
+    'content-type': 'application/json',
+    'x-inference-engine': MOCK_INFERENCE_ENGINE,
+    'x-model-cold-start': 'false',
+    'x-model-cold-start-count': '0',
+    'x-request-id': requestId,
   };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Request validation, shaped like FastAPI/pydantic v2 422 items.
-
-type Loc = (string | number)[];
-interface Issue {
-  type: string;
-  loc: Loc;
-  msg: string;
-  input: unknown;
-  ctx?: Record<string, string>;
-}
-type Check = (value: unknown, loc: Loc) => Issue[];
-type Fields = Record<string, { check: Check; required?: boolean }>;
-type Json = Record<string, unknown>;
-
-const issue = (type: string, loc: Loc, msg: string, input: unknown, ctx?: Record<string, string>): Issue =>
-  ctx ? { type, loc, msg, input, ctx } : { type, loc, msg, input };
-
-const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const str: Check = (v, loc) => (typeof v === 'string' ? [] : [issue('string_type', loc, 'Input should be a valid string', v)]);
-const nullableStr: Check = (v, loc) => (v === null ? [] : str(v, loc));
-
-const list =
-  (item: Check): Check =>
-  (v, loc) =>
-    Array.isArray(v) ? v.flatMap((x, i) => item(x, [...loc, i])) : [issue('list_type', loc, 'Input should be a valid list', v)];
-
-const dict =
-  (item: Check): Check =>
-  (v, loc) =>
-    isRecord(v)
-      ? Object.entries(v).flatMap(([key, x]) => item(x, [...loc, key]))
-      : [issue('dict_type', loc, 'Input should be a valid dictionary', v)];
-
-function literal(options: readonly string[]): Check {
-  const expected = options.map((o) => `'${o}'`).join(', ').replace(/, ([^,]*)$/, ' or $1');
-  return (v, loc) =>
-    typeof v === 'string' && options.includes(v) ? [] : [issue('literal_error', loc, `Input should be ${expected}`, v, { expected })];
-}
-
-/** Like pydantic's smart union: valid if any member is; otherwise every member's issues, tagged with its name. */
-const union =
-  (...members: [label: string, check: Check][]): Check =>
-  (v, loc) => {
-    const issues: Issue[] = [];
-    for (const [label, check] of members) {
-      const found = check(v, [...loc, label]);
-      if (found.length === 0) return [];
-      issues.push(...found);
-    }
-    return issues;
-  };
-
-/** pydantic reports a missing field with the whole containing object as `input`, so the body (api_key and all) is echoed. */
-const checkFields = (fields: Fields, value: Json, loc: Loc): Issue[] =>
-  Object.entries(fields).flatMap(([name, { check, required }]) =>
-    value[name] === undefined
-      ? required
-        ? [issue('missing', [...loc, name], 'Field required', value)]
-        : []
-      : check(value[name], [...loc, name]),
-  );
-
-// `value` is Optional[Any] on the server, so only `type` is validated up front.
-const image: Check = (v, loc) =>
-  isRecord(v)
-    ? checkFields({ type: { check: str, required: true } }, v, loc)
-    : [
-        issue('model_type', loc, 'Input should be a valid dictionary or instance of InferenceRequestImage', v, {
-          class_name: 'InferenceRequestImage',
-        }),
-      ];
-const imageOrText = union(['InferenceRequestImage', image], ['str', str]);
-
-// The real server takes clip_version_id, subject_type and prompt_type as free strings and fails later
-// (500 or 404); the mock rejects bad values early with 422 so that client bugs show up clearly.
-const COMMON_FIELDS: Fields = {
-  clip_version_id: { check: literal(CLIP_VERSIONS) },
-  api_key: { check: nullableStr },
-};
-
-// ---------------------------------------------------------------------------------------------
-// Embeddings: deterministic, content-derived, unnormalised.
-
-const WORD = /[\p{L}\p{N}]+/gu;
-// Words that say nothing about what a picture shows, including common URL noise.
-const STOP_WORDS = new Set(
-  'a an the of in on at to and or with for from by is are was be this that it its very some photo photos picture pictures image images jpg jpeg png gif webp'.split(
-    ' ',
-  ),
-);
-const SPECIFIC_WEIGHT = 0.3; // keeps different texts with the same words apart
-const FOLDER_WEIGHT = 0.35; // a file name says more about a picture than the folders above it
-const WORD_CACHE_LIMIT = 4096;
-const wordCache = new Map<string, Float32Array>();
-
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
-
-/** A random direction (mulberry32 seeded by the hash): uniform components are spread evenly enough in 512+ dimensions. */
-function unitVector(seed: string, dimension: number): Float32Array {
-  let state = fnv1a(seed);
-  const vector = new Float32Array(dimension);
-  let sumOfSquares = 0;
-  for (let i = 0; i < dimension; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const x = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-    vector[i] = x;
-    sumOfSquares += x * x;
-  }
-  const scale = 1 / Math.sqrt(sumOfSquares);
-  for (let i = 0; i < dimension; i++) vector[i]! *= scale;
-  return vector;
-}
-
-function wordVector(word: string, version: ClipVersion): Float32Array {
-  const key = `${version}\u0000word:${word}`;
-  let vector = wordCache.get(key);
-  if (!vector) {
-    if (wordCache.size >= WORD_CACHE_LIMIT) wordCache.delete(wordCache.keys().next().value!);
-    vector = unitVector(key, EMBEDDING_DIMENSIONS[version]);
-    wordCache.set(key, vector);
-  }
-  return vector;
-}
-
-function addWords(weights: Map<string, number>, text: string, weight: number): Map<string, number> {
-  for (const raw of text.toLowerCase().match(WORD) ?? []) {
-    if (STOP_WORDS.has(raw)) continue;
-    // Crude plural folding, so that "raccoons.jpg" matches "a raccoon".
-    const word = raw.length > 3 && raw.endsWith('s') && !raw.endsWith('ss') ? raw.slice(0, -1) : raw;
-    weights.set(word, (weights.get(word) ?? 0) + weight);
-  }
-  return weights;
-}
-
-/** Sum of word directions plus a direction specific to the exact input, scaled to a norm in [9, 10) like ViT-B-16. */
-function embed(words: Map<string, number>, specific: string, version: ClipVersion): number[] {
-  const dimension = EMBEDDING_DIMENSIONS[version];
-  const sum = new Float64Array(dimension);
-  const add = (vector: Float32Array, weight: number) => {
-    for (let i = 0; i < dimension; i++) sum[i]! += vector[i]! * weight;
-  };
-  for (const [word, weight] of words) add(wordVector(word, version), weight);
-  const seed = `${version}\u0000${specific}`;
-  add(unitVector(seed, dimension), SPECIFIC_WEIGHT);
-  let norm = 0;
-  for (const x of sum) norm += x * x;
-  const scale = (9 + (fnv1a(seed) % 1000) / 1000) / Math.sqrt(norm);
-  // The server sends float32 values printed as doubles.
-  return Array.from(sum, (x) => Math.fround(x * scale));
-}
-
-export function mockTextEmbedding(text: string, clipVersion: string = DEFAULT_CLIP_VERSION): number[] {
-  return embed(addWords(new Map(), text, 1), `text:${text}`, asVersion(clipVersion));
-}
-
-export function mockImageEmbedding(image: MockImage, clipVersion: string = DEFAULT_CLIP_VERSION): number[] {
-  const version = asVersion(clipVersion);
-  if (image.type === 'url') return embed(urlWords(image.value), `url:${image.value}`, version);
-  const bytes = atob(stripDataPrefix(image.value).replace(/\s+/g, ''));
-  // Test fixtures are often base64 of plain text: let its words count, so they behave like a described picture.
-  return embed(looksLikeText(bytes) ? addWords(new Map(), bytes, 1) : new Map(), `base64:${bytes}`, version);
-}
-
-function asVersion(version: string): ClipVersion {
-  if (!(CLIP_VERSIONS as readonly string[]).includes(version)) throw new Error(`roboflow-clip mock: unknown CLIP version ${version}`);
-  return version as ClipVersion;
-}
-
-function urlWords(value: string): Map<string, number> {
-  let path: string;
-  try {
-    path = decodeURIComponent(new URL(value).pathname);
-  } catch {
-    path = value;
-  }
-  const segments = path.split('/').filter(Boolean);
-  const weights = new Map<string, number>();
-  segments.forEach((segment, i) => addWords(weights, segment, i === segments.length - 1 ? 1 : FOLDER_WEIGHT));
-  return weights;
-}
-
-function looksLikeText(bytes: string): boolean {
-  let printable = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes.charCodeAt(i);
-    if ((c >= 0x20 && c < 0x7f) || (c >= 0x09 && c <= 0x0d)) printable++;
-  }
-  return bytes.length > 0 && printable >= bytes.length * 0.9;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Inputs as the server loads them.
-
-// The server's own pattern: only lower-case subtypes without "+" are stripped.
-const stripDataPrefix = (value: string) => value.replace(/^data:image\/[a-z]+;base64,/, '');
-
-function checkBase64(value: string): void {
-  const b64 = stripDataPrefix(value).replace(/\s+/g, '');
-  if (b64 === '') imageError('Empty image payload.');
-  // The mock does not decode pixels, so bytes that are valid base64 but no picture are accepted.
-  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) imageError('Malformed base64 input image.');
-}
-
-// Names that have no public suffix, which the server's tldextract check turns away like an IP literal.
-const PRIVATE_TLDS = new Set(['localhost', 'local', 'localdomain', 'internal', 'lan', 'home', 'test', 'invalid', 'example']);
-
-function checkUrl(value: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    imageError('Provided image URL is invalid');
-  }
-  if (url.protocol !== 'https:') {
-    imageError('Providing images via non https:// URL is not supported in this configuration of `inference`.');
-  }
-  const labels = url.hostname.toLowerCase().split('.');
-  const tld = labels[labels.length - 1]!;
-  if (labels.length < 2 || !/^([a-z]{2,}|xn--[a-z0-9-]+)$/.test(tld) || PRIVATE_TLDS.has(tld)) {
-    imageError('Providing images via URL without FQDN is not supported in this configuration of `inference`.');
-  }
-}
-
-/**
- * Hosted servers disable local files (a mapped 400) and numpy input; numpy, pil, multipart and unknown
- * types end in exceptions the server does not map, hence 500 Internal error.
- */
-function loadImage(image: Json): MockImage {
-  const type = String(image.type).toLowerCase();
-  if (type === 'file') imageError('Loading images from local filesystem is disabled.');
-  if ((type !== 'url' && type !== 'base64') || typeof image.value !== 'string') fail(500, INTERNAL_ERROR);
-  if (type === 'url') checkUrl(image.value);
-  else checkBase64(image.value);
-  return { type, value: image.value };
-}
-
-function textEmbedding(text: string, version: ClipVersion): number[] {
-  if ((text.match(WORD) ?? []).length > MAX_TEXT_TOKENS) fail(500, INTERNAL_ERROR);
-  return mockTextEmbedding(text, version);
-}
-
-/** A value of the wrong kind for its declared type makes the server's model code throw: 500. */
-function embedAs(value: unknown, kind: unknown, version: ClipVersion): number[] {
-  if (kind === 'text' && typeof value === 'string') return textEmbedding(value, version);
-  if (kind === 'image' && isRecord(value)) return mockImageEmbedding(loadImage(value), version);
-  fail(500, INTERNAL_ERROR);
-}
-
-/** An empty batch makes the server's model code fail (nothing to concatenate): 500. */
-function checkBatch(items: unknown[], limit = Infinity): void {
-  if (items.length === 0 || items.length > limit) fail(500, INTERNAL_ERROR);
-}
-
-function cosine(a: number[], b: number[]): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(aa * bb);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Routes.
-
-interface Route {
-  fields: Fields;
-  run(body: Json, version: ClipVersion): Json;
-}
-
-const ROUTES: Record<string, Route> = {
-  '/clip/embed_image': {
-    fields: {
-      ...COMMON_FIELDS,
-      image: { required: true, check: union(['list[InferenceRequestImage]', list(image)], ['InferenceRequestImage', image]) },
-    },
-    run(body, version) {
-      const images = Array.isArray(body.image) ? body.image : [body.image];
-      checkBatch(images, MAX_BATCH_SIZE);
-      return { embeddings: images.map((item) => embedAs(item, 'image', version)) };
-    },
-  },
-  '/clip/embed_text': {
-    fields: { ...COMMON_FIELDS, text: { required: true, check: union(['list[str]', list(str)], ['str', str]) } },
-    run(body, version) {
-      const texts = Array.isArray(body.text) ? body.text : [body.text];
-      checkBatch(texts);
-      return { embeddings: texts.map((text) => embedAs(text, 'text', version)) };
-    },
-  },
-  '/clip/compare': {
-    fields: {
-      ...COMMON_FIELDS,
-      subject: { required: true, check: imageOrText },
-      subject_type: { check: literal(['image', 'text']) },
-      prompt: {
-        required: true,
-        check: union(
-          ['list[InferenceRequestImage]', list(image)],
-          ['InferenceRequestImage', image],
-          ['str', str],
-          ['list[str]', list(str)],
-          ['dict[str,union[InferenceRequestImage,str]]', dict(imageOrText)],
-        ),
-      },
-      prompt_type: { check: literal(['text', 'image']) },
-    },
-    run(body, version) {
-      const { subject_type = 'image', prompt_type = 'text', prompt } = body;
-      const subject = embedAs(body.subject, subject_type, version);
-      // An object with both `type` and `value` is one image; any other object is a name map.
-      // (JSON.parse moves integer-like keys of a name map to the front; the Python server keeps them in place.)
-      const isNameMap = isRecord(prompt) && !('type' in prompt && 'value' in prompt);
-      const prompts = isNameMap ? Object.values(prompt) : Array.isArray(prompt) ? prompt : [prompt];
-      checkBatch(prompts, MAX_BATCH_SIZE);
-      const similarity = prompts.map((p) => cosine(subject, embedAs(p, prompt_type, version)));
-      const keys = isNameMap ? Object.keys(prompt) : [];
-      return {
-        similarity: isNameMap ? Object.fromEntries(keys.map((key, i) => [key, similarity[i]])) : similarity,
-        parent_id: null,
-      };
-    },
-  },
-};
-
-// ---------------------------------------------------------------------------------------------
-// The handler.
 
 /** FastAPI parses JSON only when the content type is absent or JSON; any other body is validated as raw text and fails. */
 function parseBody(req: MockRequest): Json {
@@ -429,10 +101,15 @@ function parseBody(req: MockRequest): Json {
     try {
       body = JSON.parse(req.body);
     } catch {
-      // Python reports the offending character position and message; the mock always says position 0.
-      fail(422, {
-        detail: [{ ...issue('json_invalid', ['body', 0], 'JSON decode error', {}), ctx: { error: 'Expecting value' } }],
-      });
+      // Python also reads NaN and Infinity; for anything else it names the position of the fault.
+      try {
+        body = parsePythonJson(req.body);
+      } catch (error) {
+        if (!(error instanceof PythonJsonError)) throw error;
+        fail(422, {
+          detail: [issue('json_invalid', ['body', error.position], 'JSON decode error', {}, { error: error.message })],
+        });
+      }
     }
   }
   if (!isRecord(body)) {
@@ -450,28 +127,57 @@ function presentedKey(url: URL, headers: MockRequest['headers'], body: Json): st
   return url.searchParams.get('api_key') || bearer || inBody || undefined;
 }
 
+/** The version as the server spells it into the model id (Python prints null as None). */
+function versionOf(body: Json): string {
+  const version = body.clip_version_id;
+  return version === undefined ? DEFAULT_CLIP_VERSION : version === null ? 'None' : String(version);
+}
+
+/** Loads the model (404 for a version the server does not have) and answers its headers. */
+function loadModel(version: string, loaded: Set<string> | undefined, headers: Record<string, string>): void {
+  const modelId = `clip/${version}`;
+  headers['x-model-id'] = modelId;
+  // A server that reaches Roboflow's API learns there that the model does not exist.
+  if (!(CLIP_VERSIONS as readonly string[]).includes(version)) fail(404, MODEL_NOT_FOUND);
+  if (!loaded || loaded.has(modelId)) return;
+  loaded.add(modelId);
+  Object.assign(headers, { 'x-model-cold-start': 'true', 'x-model-cold-start-count': '1', 'x-model-load-time': MOCK_MODEL_LOAD_TIME });
+}
+
 export function handleClipRequest(req: MockRequest, options: MockOptions = {}): MockResponse {
+  const origins = options.corsOrigins ?? [];
+  const requestId = newRequestId();
+  const headers = { ...mockBaseHeaders(requestId), ...(origins.length > 0 ? corsHeaders(req, origins) : {}) };
+  const answer = (status: number, payload: unknown): MockResponse => ({ status, headers, body: JSON.stringify(payload) });
   try {
+    const preflight = origins.length > 0 ? corsPreflight(req, origins) : undefined;
+    if (preflight) return { ...preflight, headers: { ...preflight.headers, 'x-request-id': requestId } };
     const url = new URL(req.url, 'http://mock.invalid');
     const route = ROUTES[url.pathname];
     if (!route) fail(404, { detail: 'Not Found' });
-    if (req.method.toUpperCase() !== 'POST') fail(405, { detail: 'Method Not Allowed' }, { allow: 'POST' });
+    // Other methods fall through to the server's older model route, which first wants a JSON content type.
+    if (req.method.toUpperCase() !== 'POST') {
+      fail(400, {
+        message:
+          req.headers['content-type'] === undefined
+            ? 'Content-Type header not provided with request.'
+            : 'Invalid Content-Type header provided with request.',
+      });
+    }
     const body = parseBody(req);
-    const issues = checkFields(route.fields, body, ['body']);
+    const issues = checkFields(ROUTE_FIELDS[url.pathname]!, body, ['body']);
     if (issues.length > 0) fail(422, { detail: issues });
+    const version = versionOf(body);
     // The real server answers a missing key with 400; the mock uses 401 for missing and wrong alike.
-    if (options.apiKey !== undefined && presentedKey(url, req.headers, body) !== options.apiKey) fail(401, UNAUTHORIZED);
-    const version = (body.clip_version_id ?? DEFAULT_CLIP_VERSION) as ClipVersion;
-    const result = route.run(body, version);
-    return respond(
-      new Reply(200, { inference_id: null, frame_id: null, time: MOCK_INFERENCE_TIME, ...result }, {
-        'x-model-id': `clip/${version}`,
-        'x-model-cold-start': 'false',
-        'x-model-load-time': '0',
-      }),
-    );
+    if (options.apiKey !== undefined && presentedKey(url, req.headers, body) !== options.apiKey) {
+      headers['x-model-id'] = `clip/${version}`;
+      fail(401, UNAUTHORIZED);
+    }
+    loadModel(version, options.loadedModels, headers);
+    const result = route(body, { version, backend: options.backend ?? 'legacy', urls: options });
+    return answer(200, { inference_id: null, frame_id: null, time: MOCK_INFERENCE_TIME, ...result });
   } catch (error) {
-    if (error instanceof Reply) return respond(error);
+    if (error instanceof Reply) return answer(error.status, error.payload);
     throw error;
   }
 }

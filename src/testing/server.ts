@@ -1,23 +1,27 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleClipRequest, MOCK_INFERENCE_ENGINE, type MockResponse } from './protocol.js';
+import { handleClipRequest, mockBaseHeaders, type MockOptions, type MockResponse } from './protocol.js';
 
-export interface MockServerOptions {
+/** Options of the protocol (`apiKey`, `backend`, `corsOrigins`, URL settings) and of the server itself. */
+export interface MockServerOptions extends Omit<MockOptions, 'loadedModels'> {
   /** 0 (the default) picks a free port. */
-  port?: number;
+  port?: number | undefined;
   /** Defaults to 127.0.0.1. */
-  host?: string;
-  /** The key every request must present. Default: none (any key, or none, is accepted). */
-  apiKey?: string;
+  host?: string | undefined;
+  /**
+   * Models loaded before the first request (`clip/ViT-B-16`, ...), which then answer without a cold
+   * start. Default: none; each model loads on the first request that needs it.
+   */
+  preloadModels?: readonly string[] | undefined;
   /** Delay before each response is sent, in milliseconds. Default: 0. */
-  latencyMs?: number;
+  latencyMs?: number | undefined;
   /**
    * Keep every request in `requests` (the default). The list is never trimmed, so a long load test
    * should switch this off to keep memory flat.
    */
-  recordRequests?: boolean;
+  recordRequests?: boolean | undefined;
   /** Answers a share of requests with a fault instead, to exercise a client's retries. Default: none. */
-  faults?: MockFaults;
+  faults?: MockFaults | undefined;
 }
 
 /** `'503'`: Roboflow's model-loading answer with `Retry-After`; `'reset'`: the socket is destroyed before any response. */
@@ -27,11 +31,11 @@ export interface MockFaults {
   /** Share of requests (0 to 1) that get a fault. */
   rate: number;
   /** The faults drawn from, equally likely. Default: `['503', 'reset']`. */
-  kinds?: MockFaultKind[];
+  kinds?: MockFaultKind[] | undefined;
   /** Seed of the fault sequence, so that a run repeats. Default: 1. */
-  seed?: number;
+  seed?: number | undefined;
   /** `Retry-After` seconds of an injected 503. Default: 1, as Roboflow sends while a model loads. */
-  retryAfter?: number;
+  retryAfter?: number | undefined;
 }
 
 /** Counts since the server started. */
@@ -61,22 +65,18 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-const CRASH_RESPONSE: MockResponse = {
-  status: 500,
-  headers: { 'content-type': 'application/json', 'x-inference-engine': MOCK_INFERENCE_ENGINE },
-  body: JSON.stringify({ message: 'Internal error.' }),
-};
 
 /** A loopback HTTP server that answers like Roboflow's CLIP endpoints (see protocol.ts). */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
-  const { port = 0, host = '127.0.0.1', apiKey, latencyMs = 0, recordRequests = true } = options;
+  const { port = 0, host = '127.0.0.1', preloadModels = [], latencyMs = 0, recordRequests = true, faults, ...protocol } = options;
+  const loadedModels = new Set(preloadModels);
   const requests: RecordedRequest[] = [];
   const stats: MockServerStats = { requests: 0, faults: { '503': 0, reset: 0 } };
   const pending = new Set<NodeJS.Timeout>();
-  const drawFault = faultDrawer(options.faults);
+  const drawFault = faultDrawer(faults);
 
   const server = createServer(async (req, res) => {
-    let response = CRASH_RESPONSE;
+    let response: MockResponse = { status: 500, headers: mockBaseHeaders(), body: JSON.stringify({ message: 'Internal error.' }) };
     try {
       const rawBody = await readBody(req);
       const url = req.url ?? '/';
@@ -90,7 +90,8 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         req.socket.destroy();
         return;
       }
-      response = fault === '503' ? modelNotReady(options.faults?.retryAfter ?? 1) : handleClipRequest({ method, url, headers, body: rawBody }, { apiKey });
+      response =
+        fault === '503' ? modelNotReady(faults?.retryAfter ?? 1) : handleClipRequest({ method, url, headers, body: rawBody }, { ...protocol, loadedModels });
     } catch (error) {
       console.error('roboflow-clip mock server: failed to answer a request', error);
     }
@@ -142,7 +143,7 @@ function faultDrawer(faults: MockFaults | undefined): () => MockFaultKind | unde
 function modelNotReady(retryAfter: number): MockResponse {
   return {
     status: 503,
-    headers: { 'content-type': 'application/json', 'retry-after': String(retryAfter), 'x-inference-engine': MOCK_INFERENCE_ENGINE },
+    headers: { ...mockBaseHeaders(), 'retry-after': String(retryAfter) },
     body: JSON.stringify({ message: 'Model is temporarily not ready - retry request.' }),
   };
 }

@@ -8,7 +8,11 @@ import { EmbeddingIndex } from 'roboflow-clip/vectors';
 const env = globalThis.process?.env ?? globalThis.Deno?.env.toObject() ?? {};
 const WRONG_KEY = 'smoke-wrong-key-3b9d';
 const IMAGE = 'https://example.com/raccoon.jpg';
-const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+// A valid 1x1 PNG: the server (and the mock) refuse bytes that are no image.
+const PNG_BYTES = Uint8Array.from(
+  atob('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='),
+  (c) => c.charCodeAt(0),
+);
 
 function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
