@@ -19,7 +19,7 @@ export function checkStoreMatchesClient(store: StoreShape, clipVersion: ClipVers
   if (clipVersion !== undefined && built !== undefined && built !== clipVersion) {
     throw new EmbeddingIndexError(
       'clip_version_mismatch',
-      `the store was built with clipVersion ${built} but this client embeds with ${clipVersion}; create the client with clipVersion: '${built}'`,
+      `index was built with clipVersion ${built} but this client embeds with ${clipVersion}; create the client with clipVersion: '${built}'`,
     );
   }
   const used = clipVersion ?? (built as ClipVersion | undefined);
@@ -28,8 +28,8 @@ export function checkStoreMatchesClient(store: StoreShape, clipVersion: ClipVers
   if (dimension !== undefined && expected !== undefined && dimension !== expected) {
     throw new EmbeddingIndexError(
       'dimension_mismatch',
-      `${used ?? `${DEFAULT_CLIP_VERSION} (the server's default)`} embeddings have dimension ${expected} but the store holds vectors of dimension ${dimension}; ` +
-        'embed with the CLIP version the store was built with',
+      `${used ?? `${DEFAULT_CLIP_VERSION} (the server's default)`} embeddings have dimension ${expected} but the index holds vectors of dimension ${dimension}; ` +
+        'embed with the CLIP version the index was built with',
     );
   }
   return used;
@@ -48,7 +48,7 @@ export function checkQueryDimension(store: StoreShape, query: ArrayLike<number>)
   if (dimension === undefined || dimension === query.length) return;
   throw new EmbeddingIndexError(
     'dimension_mismatch',
-    `the query embedding has dimension ${query.length} but the store${built ? ` (built with clipVersion ${built})` : ''} has dimension ${dimension}; ` +
-      'embed the query with the CLIP version the store was built with',
+    `the query embedding has dimension ${query.length} but the index${built ? ` (built with clipVersion ${built})` : ''} has dimension ${dimension}; ` +
+      'embed the query with the CLIP version the index was built with',
   );
 }
