@@ -44,6 +44,7 @@ describe('option documentation', () => {
       'MockServerOptions',
       'RequestOptions',
       'SaveOptions',
+      'StoreSearchOptions',
     ]);
   });
 
