@@ -7,19 +7,19 @@ import {
   runBatches,
   type BatchInputs,
   type BatchOptions,
-  type BatchResults,
 } from '../jobs/batch.js';
 import {
   blamesInputs,
   checkEmbeddingFormat,
   checkListInputs,
+  embeddingItems,
   inFormat,
   type BatchJobOptions,
   type EmbeddingList,
   type EmbeddingStreamItem,
 } from '../jobs/embeddings.js';
 import { checkIndexList, runIndexJob, type IndexReport, type IndexSourceItem } from '../jobs/index-images.js';
-import { streamBatches, type BatchOutcome } from '../jobs/stream.js';
+import { streamBatches } from '../jobs/stream.js';
 import {
   LabelEmbeddingCache,
   parseClassifyRequest,
@@ -293,11 +293,6 @@ export class ClipClient {
 
 /** Options of `compareMany`: those of any job but `onError`, as a compare job always stops at its first failure. */
 export type CompareManyOptions = Omit<BatchOptions, 'onError'>;
-
-/** A job's outcomes as embedding stream items. */
-async function* embeddingItems<R>(outcomes: AsyncGenerator<BatchOutcome<R>>): AsyncGenerator<{ index: number; embedding?: R; error?: unknown }> {
-  for await (const outcome of outcomes) yield 'error' in outcome ? outcome : { index: outcome.index, embedding: outcome.value as R };
-}
 
 /** Per-request options of a batch job's requests. */
 function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined): RequestOptions {

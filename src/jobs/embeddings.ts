@@ -6,6 +6,7 @@ import { ClipApiError, ClipValidationError, type ValidationIssue } from '../erro
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { toWireImage } from '../wire/images.js';
 import type { BatchOptions, BatchResults } from './batch.js';
+import type { BatchOutcome } from './stream.js';
 
 /** How a job hands back each vector: `'number'` (a `number[]`) or `'float32'` (a `Float32Array`, half the memory). */
 export type EmbeddingFormat = 'number' | 'float32';
@@ -108,4 +109,9 @@ export function checkEmbeddingFormat(format: unknown): void {
   if (format !== undefined && format !== 'number' && format !== 'float32') {
     throw new ClipValidationError([{ path: ['embeddingFormat'], message: `must be "number" or "float32", got ${String(format)}` }], 'Invalid batch options');
   }
+}
+
+/** A job's outcomes as embedding stream items. */
+export async function* embeddingItems<R>(outcomes: AsyncGenerator<BatchOutcome<R>>): AsyncGenerator<{ index: number; embedding?: R; error?: unknown }> {
+  for await (const outcome of outcomes) yield 'error' in outcome ? outcome : { index: outcome.index, embedding: outcome.value as R };
 }
