@@ -132,7 +132,7 @@ describe('roboflow-clip index', () => {
   it('--db says what to install when the PostgreSQL packages are missing', async () => {
     const missing = Object.assign(new Error("Cannot find package 'pg' imported from roboflow-clip/dist/pgvector.js"), { code: 'ERR_MODULE_NOT_FOUND' });
     const run = await cli(['search', '--db', 'postgres://127.0.0.1/photos', 'a raccoon'], { importPgvector: () => Promise.reject(missing) });
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/--db needs the optional packages pg and pgvector: npm install pg pgvector/);
     expect(mock.requests).toEqual([]);
   });

@@ -58,6 +58,7 @@ The CLIP version defaults to the one the store was built with, else ${DEFAULT_CL
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
     if (positionals.length !== 1) throw new UsageError(`expected one DIR, got ${positionals.length} arguments`);
     if (!values.out === !values.db) throw new UsageError('give one of --out FILE and --db URL');
+    if (values.table !== undefined && !values.db) throw new UsageError('--table goes with --db');
     const [dir] = positionals as [string];
     const batchSize = positiveInteger(values.batch, '--batch', MAX_ITEMS_PER_REQUEST);
     if (batchSize > MAX_ITEMS_PER_REQUEST) throw new UsageError(`--batch must be at most ${MAX_ITEMS_PER_REQUEST}, the server's limit`);

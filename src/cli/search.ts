@@ -31,6 +31,7 @@ The CLIP version defaults to the one the store was built with.`,
     });
     const wanted = values.db ? 'QUERY' : 'FILE and QUERY';
     if (positionals.length !== (values.db ? 1 : 2)) throw new UsageError(`expected ${wanted}, got ${positionals.length} arguments`);
+    if (values.table !== undefined && !values.db) throw new UsageError('--table goes with --db');
     const query = positionals[positionals.length - 1]!;
     const k = positiveInteger(values.top, '--top', 10);
 

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { EmbeddingIndex } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
-import { UsageError } from './command.js';
 
 /** The package's own PostgreSQL entry; not a literal in `import()`, so that bundlers leave it to run time. */
 const PGVECTOR_ENTRY = 'roboflow-clip/pgvector';
@@ -44,7 +43,7 @@ export async function openDatabaseStore(url: string, options: { table?: string |
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
-      throw new UsageError(`--db needs the optional packages pg and pgvector: npm install pg pgvector (${(error as Error).message.split('\n')[0]})`);
+      throw new Error(`--db needs the optional packages pg and pgvector: npm install pg pgvector (${(error as Error).message.split('\n')[0]})`);
     }
     throw error;
   }
