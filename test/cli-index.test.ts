@@ -195,3 +195,16 @@ describe('printable', () => {
     expect(printable('a\u001b[31mb\nc\u007f\u009b\u202eé漢')).toBe('a\\x1b[31mb\\x0ac\\x7f\\x9b\\u202eé漢');
   });
 });
+
+describe('readImageFile', () => {
+  it('refuses a FIFO at once instead of waiting for a writer, and a file over the cap without reading it whole', async () => {
+    const { readImageFile } = await import('../src/cli/image-files.js');
+    const fifo = join(work, 'plain-fifo.jpg');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    await expect(readImageFile(fifo, 1024)).rejects.toThrow(/not a regular file/);
+    const big = join(work, 'big.jpg');
+    await writeFile(big, new Uint8Array(2048).fill(7));
+    await expect(readImageFile(big, 1024)).rejects.toThrow(/larger than 1024 bytes/);
+    expect((await readImageFile(big, 2048)).value).toBe(Buffer.from(new Uint8Array(2048).fill(7)).toString('base64'));
+  });
+});

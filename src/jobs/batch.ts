@@ -6,7 +6,7 @@ import { streamBatches } from './stream.js';
 export type BatchInputs<T> = Iterable<T> | AsyncIterable<T>;
 
 export interface BatchProgress {
-  /** Inputs whose results have arrived. */
+  /** Inputs whose requests have settled: their results arrived, or (with `onError: 'skip'`) they failed. */
   done: number;
   /** All inputs; `undefined` while an iterable that is not a list has not ended. */
   total: number | undefined;
