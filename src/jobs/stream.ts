@@ -194,7 +194,7 @@ export async function* streamBatches<T, R>(
   }
   if (stopped.kind === 'error') throw stopped.error;
   const kept: R[] = [];
-  for (const batch of batches) for (const outcome of batch.outcomes ?? []) if (outcome.error === undefined) kept[outcome.index] = outcome.value as R;
+  for (const batch of batches) for (const outcome of batch.outcomes ?? []) if (!('error' in outcome)) kept[outcome.index] = outcome.value as R;
   throw new ClipBatchError({ start: stopped.start, end: stopped.end, completed: done, cause: stopped.cause, results: kept });
 }
 
