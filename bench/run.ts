@@ -11,6 +11,7 @@ import { runIndexBench } from './index-search.js';
 import { runJobsBench } from './jobs.js';
 import { fmt, type BenchRow } from './lib.js';
 import { runMemoryBench } from './memory.js';
+import { runStreamingBench } from './streaming.js';
 
 const quick = process.argv.includes('--quick');
 const resultsFile = new URL('./RESULTS.md', import.meta.url);
@@ -36,6 +37,7 @@ await section('cold start', () => runColdStartBench(quick ? { processes: 7 } : {
 await section('per-request overhead', () => runHttpBench(quick ? { rounds: 3, requests: 4_000, sequential: 600, largeRequests: 40 } : {}));
 await section('batch jobs and server pools', () => runJobsBench(quick ? { rounds: 3 } : {}));
 await section('memory', () => runMemoryBench(quick ? { requests: 30_000 } : {}));
+await section('batch job memory', () => runStreamingBench(quick ? { streamed: 100_000, listed: 20_000 } : {}));
 await section('EmbeddingIndex search', async () => {
   const { rows: found, medians } = await runIndexBench(quick ? { count: 20_000, repetitions: 5 } : {});
   const detail = `medians: search ${fmt(medians.searchMs)} ms, bare loop ${fmt(medians.bareLoopMs)} ms, naive ${fmt(medians.naiveMs)} ms`;

@@ -1,6 +1,10 @@
 export { ClipClient } from './client/client.js';
 export type { ApiKeyTransport, BatchJobOptions, ClipClientOptions, RequestOptions } from './client/client.js';
-export type { BatchInputs, BatchOptions, BatchProgress } from './jobs/batch.js';
+export type { CompareManyOptions } from './client/client.js';
+export type { BatchFailure, BatchInputs, BatchMeta, BatchOptions, BatchProgress, BatchResults } from './jobs/batch.js';
+export type { EmbeddingFormat, EmbeddingItem, EmbeddingList, EmbeddingOf, EmbeddingStreamItem } from './jobs/embeddings.js';
+export type { IndexReport, IndexSourceItem } from './jobs/index-images.js';
+export type { StoreSearchOptions, VectorStore } from './vectors/store.js';
 export type { FetchFunction, FetchInit, FetchResponse } from './transport/fetch.js';
 export {
   ClipError,
@@ -33,6 +37,6 @@ export type { ClipLogger } from './request/logger.js';
 // methods take and return are named here too.
 export { EmbeddingIndexError } from './errors/errors.js';
 export type { EmbeddingIndexErrorCode } from './errors/errors.js';
-export type { EmbeddingIndex, SearchHit } from './vectors/embedding-index.js';
+export type { EmbeddingIndex, IndexEntry, SearchHit } from './vectors/embedding-index.js';
 export { CLIP_LOGIT_SCALE, DEFAULT_LABEL_CACHE_SIZE } from './jobs/classify.js';
 export type { Classification, ClassifyOptions, Labels } from './jobs/classify.js';

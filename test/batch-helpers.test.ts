@@ -42,10 +42,20 @@ describe('embedImages', () => {
     expect(ctx.mock.requests).toEqual([]);
   });
 
-  it('turns an invalid image into ClipBatchError naming its request, with the validation error as cause', async () => {
-    const list: unknown[] = images(12);
-    list[9] = 'not an image';
+  it('checks a whole list before the first request: an invalid image late in it fails the job with nothing sent', async () => {
+    const list: unknown[] = images(40);
+    list[33] = 'not an image';
     const error = await ctx.clip.embedImages(list as string[], { concurrency: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClipValidationError);
+    expect((error as ClipValidationError).issues).toEqual([{ path: [33], message: expect.stringMatching(/not marked as an image/) }]);
+    expect(ctx.mock.requests).toEqual([]);
+  });
+
+  it('turns an invalid image read from an async iterable into ClipBatchError naming its request, with the validation error as cause', async () => {
+    async function* read() {
+      for (let i = 0; i < 12; i++) yield i === 9 ? 'not an image' : image(i);
+    }
+    const error = await ctx.clip.embedImages(read(), { concurrency: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClipBatchError);
     expect(error).toMatchObject({ start: 8, end: 12, completed: 8 });
     expect((error as ClipBatchError).cause).toBeInstanceOf(ClipValidationError);

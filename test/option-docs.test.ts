@@ -45,6 +45,7 @@ describe('option documentation', () => {
       'MockServerOptions',
       'RequestOptions',
       'SaveOptions',
+      'StoreSearchOptions',
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmbeddingIndexError } from '../src/index.js';
+import { ClipValidationError, EmbeddingIndexError } from '../src/index.js';
 import { EmbeddingIndex } from '../src/vectors.js';
 import { mockImageEmbedding, mockTextEmbedding } from '../src/testing.js';
 import { useMockClient } from './helpers/mock-client.js';
@@ -74,13 +74,17 @@ describe('searchText and searchImage', () => {
       .catch((e: unknown) => e);
     expect((error as EmbeddingIndexError).code).toBe('dimension_mismatch');
     expect((error as Error).message).toMatch(/512.*768/);
+    expect(ctx.mock.requests).toHaveLength(0);
   });
 
-  it('a k that is not an integer >= 1 is refused before any request', async () => {
-    const error = await client()
-      .searchText(photoIndex(), 'a raccoon', 0)
-      .catch((e: unknown) => e);
-    expect((error as EmbeddingIndexError).code).toBe('invalid_argument');
+  it('a k that is not an integer >= 1 is a bad argument, refused with ClipValidationError before any request', async () => {
+    for (const k of [0, 2.5, Number.NaN, -1]) {
+      const error = await client()
+        .searchText(photoIndex(), 'a raccoon', k)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClipValidationError);
+      expect((error as ClipValidationError).issues[0]!.path).toEqual(['k']);
+    }
     expect(ctx.mock.requests).toHaveLength(0);
   });
 });

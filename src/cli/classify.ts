@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFrom, positiveInteger, UsageError, type Command } from './command.js';
 import { readImage } from './embed-image.js';
+import { printable, printableJson } from './printable.js';
 
 export const classify: Command = {
   name: 'classify',
@@ -40,9 +41,9 @@ ${CLIENT_OPTIONS_HELP}`,
       const image = await readImage(positionals[0]!);
       const results = await clip.classify(image, labels, { topK, ...(values.template !== undefined && { template: values.template }) });
       if (values.json) {
-        io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        io.stdout.write(`${printableJson(results, 2)}\n`);
       } else {
-        const lines = results.map((r) => `${r.score.toFixed(4)}  ${r.similarity.toFixed(4)}  ${r.label}`);
+        const lines = results.map((r) => `${r.score.toFixed(4)}  ${r.similarity.toFixed(4)}  ${printable(r.label)}`);
         io.stdout.write(`score   cosine  label\n${lines.join('\n')}\n`);
       }
     } finally {

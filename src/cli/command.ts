@@ -1,4 +1,6 @@
-import { CLIP_VERSIONS, ClipClient, type ClipVersion } from '../index.js';
+import { CLIP_VERSIONS, ClipClient, type ClipClientOptions, type ClipVersion } from '../index.js';
+import type { PgvectorLoader } from './stores.js';
+import { printableJson } from './printable.js';
 
 /** Where a command reads and writes: the process's streams and environment, or a test's. */
 export interface CliIo {
@@ -7,6 +9,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Fires when the process is asked to stop (Ctrl+C, SIGTERM): long-running commands end then. */
   stop: AbortSignal;
+  /** Loads the PostgreSQL store for `--db`. Default: `import('roboflow-clip/pgvector')`. */
+  importPgvector?: PgvectorLoader | undefined;
 }
 
 /** One `roboflow-clip NAME ...` command. */
@@ -45,7 +49,7 @@ interface ClientValues {
 }
 
 /** A client from the connection options, falling back to the environment the CLI was given. */
-export function clientFrom(values: ClientValues, io: CliIo): ClipClient {
+export function clientFrom(values: ClientValues, io: CliIo, extra: Pick<ClipClientOptions, 'maxRetries' | 'timeoutMs'> = {}): ClipClient {
   const clipVersion = values['clip-version'];
   if (clipVersion !== undefined && !(CLIP_VERSIONS as readonly string[]).includes(clipVersion)) {
     throw new UsageError(`--clip-version must be one of ${CLIP_VERSIONS.join(', ')}; got "${clipVersion}"`);
@@ -54,11 +58,12 @@ export function clientFrom(values: ClientValues, io: CliIo): ClipClient {
     baseUrl: values['base-url'] ?? (io.env.ROBOFLOW_CLIP_URL || undefined),
     apiKey: values['api-key'] ?? (io.env.ROBOFLOW_API_KEY || null),
     ...(clipVersion === undefined ? {} : { clipVersion: clipVersion as ClipVersion }),
+    ...extra,
   });
 }
 
 export function writeJsonLine(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`);
+  io.stdout.write(`${printableJson(value)}\n`);
 }
 
 /** Splits a list into runs of at most `size`, for requests with an item limit. */

@@ -1,24 +1,30 @@
-import { existsSync } from 'node:fs';
-import { readdir, rename } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ClipClient } from '../client/client.js';
-import { EmbeddingIndex } from '../vectors/embedding-index.js';
-import { ClipApiError, ClipValidationError } from '../errors/errors.js';
-import { imageFromFile, type WireImage } from '../wire/images.js';
+import { ClipAbortError } from '../errors/errors.js';
+import type { IndexSourceItem } from '../jobs/index-images.js';
+import { DEFAULT_MAX_REQUEST_BYTES } from '../request/guards.js';
+import { DEFAULT_CLIP_VERSION } from '../wire/clip-versions.js';
 import { MAX_ITEMS_PER_REQUEST } from '../wire/schemas.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFrom, positiveInteger, UsageError, type Command } from './command.js';
 import { EXIT_FAILURE } from './errors.js';
+import { listImageFiles, readImageFile } from './image-files.js';
+import { JOB_OPTIONS, JOB_OPTIONS_HELP, jobOptionsFrom } from './job-options.js';
+import { printable } from './printable.js';
 import { progressBar } from './progress.js';
+import { openDatabaseStore, openIndexFile, type OpenStore } from './stores.js';
 
 const OPTIONS = {
   ...CLIENT_OPTIONS,
+  ...JOB_OPTIONS,
   out: { type: 'string' },
+  db: { type: 'string' },
+  table: { type: 'string' },
   batch: { type: 'string' },
 } as const;
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.gif', '.webp', '.bmp', '.tif', '.tiff']);
 const CHECKPOINT_INTERVAL_MS = 10_000;
+/** The largest file whose base64 still fits a request under the default body limit. */
+const MAX_IMAGE_FILE_BYTES = Math.floor(((DEFAULT_MAX_REQUEST_BYTES - 1024) * 3) / 4);
 
 interface Failure {
   id: string;
@@ -27,129 +33,112 @@ interface Failure {
 
 export const indexDir: Command = {
   name: 'index',
-  summary: 'embed a folder of images into an index file (resumable)',
-  help: `Usage: roboflow-clip index DIR --out FILE [options]
+  summary: 'embed a folder of images into an index file or PostgreSQL (resumable)',
+  help: `Usage: roboflow-clip index DIR (--out FILE | --db postgres://...) [options]
 
-Embeds every image under DIR (.jpg .jpeg .png .gif .webp .bmp .tif .tiff, subfolders included) and saves
-them in the index FILE, each under its path relative to DIR. Resumable: images already in FILE are
-skipped, and progress is saved at least every 10 seconds, so an interrupted run loses little.
+Embeds every image under DIR (.jpg .jpeg .png .gif .webp .bmp .tif .tiff, subfolders included) and
+stores each under its path relative to DIR. Only regular files are read (a link only when it leads
+to one), each of at most ${Math.floor(MAX_IMAGE_FILE_BYTES / 2 ** 20)} MiB. Resumable: images already stored are skipped, and an index
+file is saved at least every 10 seconds and on Ctrl+C, so an interrupted run loses little.
 Images the server cannot read are reported and skipped (exit code 1); run again to retry them.
+Prints one summary line (not JSON).
 
 Options:
-  --out FILE            index file to create or extend (required); a .json name saves JSON, any other binary
+  --out FILE            index file to create or extend; a .json name saves JSON, any other binary
+  --db URL              a PostgreSQL database with pgvector instead of a file (needs: npm install
+                        pg pgvector)
+  --table NAME          the table in --db (default: the store's own)
   --batch N             images per request, 1 to ${MAX_ITEMS_PER_REQUEST} (default ${MAX_ITEMS_PER_REQUEST})
+${JOB_OPTIONS_HELP}
 
 ${CLIENT_OPTIONS_HELP}
-The CLIP version defaults to the one FILE was built with, if it exists.`,
+The CLIP version defaults to the one the store was built with, else ${DEFAULT_CLIP_VERSION}; it is recorded in a new store.`,
 
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
     if (positionals.length !== 1) throw new UsageError(`expected one DIR, got ${positionals.length} arguments`);
-    if (!values.out) throw new UsageError('--out FILE is required');
+    if (!values.out === !values.db) throw new UsageError('give one of --out FILE and --db URL');
+    if (values.table !== undefined && !values.db) throw new UsageError('--table goes with --db');
     const [dir] = positionals as [string];
-    const out = values.out;
     const batchSize = positiveInteger(values.batch, '--batch', MAX_ITEMS_PER_REQUEST);
     if (batchSize > MAX_ITEMS_PER_REQUEST) throw new UsageError(`--batch must be at most ${MAX_ITEMS_PER_REQUEST}, the server's limit`);
+    const job = jobOptionsFrom(values);
     const flagVersion = values['clip-version'];
 
-    const files = await listImages(dir);
-    const index = existsSync(out)
-      ? await EmbeddingIndex.load(out, flagVersion ? { clipVersion: flagVersion } : {})
-      : new EmbeddingIndex(flagVersion ? { clipVersion: flagVersion } : {});
-    const clip = clientFrom({ ...values, 'clip-version': flagVersion ?? index.clipVersion }, io);
-    const todo = files.filter((id) => !index.has(id));
-    const save = saver(index, out);
-
+    const files = await listImageFiles(dir);
+    const opened: OpenStore = values.db
+      ? await openDatabaseStore(values.db, { table: values.table, clipVersion: flagVersion ?? DEFAULT_CLIP_VERSION }, io.importPgvector)
+      : await openIndexFile(values.out!, flagVersion, DEFAULT_CLIP_VERSION);
+    const { store } = opened;
+    // The version actually used is named in every request, so that what the store records is what the server did.
+    const clip = clientFrom({ ...values, 'clip-version': flagVersion ?? store.clipVersion ?? DEFAULT_CLIP_VERSION }, io, job.client);
     const failures: Failure[] = [];
-    const progress = progressBar(io.stderr, todo.length, 'images');
+    const sizeBefore = await store.size;
+    let sizeAfter = sizeBefore;
     let added = 0;
+    let already = 0;
+    let progress = progressBar(io.stderr, 0, 'images');
     try {
-      for (let start = 0; start < todo.length && !io.stop.aborted; start += batchSize) {
-        const batch = todo.slice(start, start + batchSize);
-        const { embedded, failed } = await embedFiles(clip, dir, batch);
-        for (const [id, vector] of embedded) index.add(id, vector);
-        added += embedded.length;
-        failures.push(...failed);
-        progress.advance(batch.length);
-        if (embedded.length > 0) await save(false);
+      const todo: string[] = [];
+      for (const id of files) if (await store.has(id)) already++;
+      else todo.push(id);
+      progress = progressBar(io.stderr, todo.length, 'images');
+      let savedAt = performance.now();
+      async function* images(): AsyncGenerator<IndexSourceItem> {
+        for (const id of todo) {
+          if (performance.now() - savedAt >= CHECKPOINT_INTERVAL_MS) {
+            await opened.save();
+            savedAt = performance.now();
+          }
+          let image;
+          try {
+            image = await readImageFile(join(dir, id), MAX_IMAGE_FILE_BYTES);
+          } catch (error) {
+            failures.push({ id, reason: messageOf(error) });
+            progress.advance(1);
+            continue;
+          }
+          yield { id, image };
+        }
       }
+      let done = 0;
+      const report = await clip.indexImages(store, images(), {
+        ...job.batch,
+        batchSize,
+        onError: 'skip',
+        signal: io.stop,
+        onProgress: (p) => {
+          progress.advance(p.done - done);
+          done = p.done;
+        },
+      });
+      added = report.added;
+      for (const { id, error } of report.failed) failures.push({ id, reason: messageOf(error) });
+    } catch (error) {
+      // Ctrl+C: what was written is kept and saved below, and the summary says how far the run got.
+      if (!(error instanceof ClipAbortError && io.stop.aborted)) throw error;
     } finally {
       progress.finish();
-      // Whatever was embedded before a failure is kept, so the next run resumes after it.
-      await save(true);
-      await clip.close();
+      try {
+        sizeAfter = await store.size;
+        await opened.save();
+      } finally {
+        await opened.close();
+        await clip.close();
+      }
     }
 
-    for (const { id, reason } of failures) io.stderr.write(`skipped ${id}: ${reason}\n`);
-    const already = files.length - todo.length;
+    // Interrupted, the job has no report: what it wrote is what the store gained.
+    if (io.stop.aborted) added = sizeAfter - sizeBefore;
+    failures.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const { id, reason } of failures) io.stderr.write(`skipped ${printable(id)}: ${printable(reason)}\n`);
     io.stdout.write(
-      `indexed ${added} new image(s) into ${out} (${already} already there, ${failures.length} failed); ${index.size} in the index\n`,
+      `indexed ${added} new image(s) into ${printable(opened.where)} (${already} already there, ${failures.length} failed); ${sizeAfter} in the index\n`,
     );
     return failures.length > 0 ? EXIT_FAILURE : 0;
   },
 };
 
-/** Image files under `dir`, as sorted paths relative to it with "/" separators. */
-async function listImages(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => (entry.isFile() || entry.isSymbolicLink()) && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase()))
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .sort();
-}
-
-/**
- * Embeds a batch in one request. The server fails a whole request for one unreadable image, so
- * after such a failure each image is tried alone to keep the good ones and name the bad ones.
- */
-async function embedFiles(clip: ClipClient, dir: string, ids: string[]): Promise<{ embedded: [string, number[]][]; failed: Failure[] }> {
-  const failed: Failure[] = [];
-  const readable: [string, WireImage][] = [];
-  const reads = await Promise.allSettled(ids.map((id) => imageFromFile(join(dir, id))));
-  reads.forEach((read, i) => {
-    if (read.status === 'fulfilled') readable.push([ids[i]!, read.value]);
-    else failed.push({ id: ids[i]!, reason: messageOf(read.reason) });
-  });
-  if (readable.length === 0) return { embedded: [], failed };
-  try {
-    const { embeddings } = await clip.embedImage({ image: readable.map(([, image]) => image) });
-    return { embedded: readable.map(([id], i) => [id, embeddings[i]!]), failed };
-  } catch (error) {
-    if (!isImageFailure(error)) throw error;
-    if (readable.length === 1) return { embedded: [], failed: [...failed, { id: readable[0]![0], reason: messageOf(error) }] };
-  }
-  const embedded: [string, number[]][] = [];
-  for (const [id, image] of readable) {
-    try {
-      embedded.push([id, (await clip.embedImage({ image })).embeddings[0]!]);
-    } catch (error) {
-      if (!isImageFailure(error)) throw error;
-      failed.push({ id, reason: messageOf(error) });
-    }
-  }
-  return { embedded, failed };
-}
-
-/** A failure caused by the image itself (the server could not decode it, or it is too large), not by the server or the network. */
-function isImageFailure(error: unknown): boolean {
-  return error instanceof ClipValidationError || (error instanceof ClipApiError && (error.status === 400 || error.status === 413));
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message.split('\n').join(' ') : String(error);
-}
-
-/** Saves through a temporary file and a rename, so an interrupted save never leaves a broken index; unforced saves are spaced out. */
-function saver(index: EmbeddingIndex, out: string): (force: boolean) => Promise<void> {
-  // -1 when there is no file yet, so that even a run that finds no images leaves an (empty) index.
-  let savedSize = existsSync(out) ? index.size : -1;
-  let savedAt = performance.now();
-  return async (force) => {
-    if (index.size === savedSize || (!force && performance.now() - savedAt < CHECKPOINT_INTERVAL_MS)) return;
-    const temporary = `${out}.${process.pid}.tmp`;
-    await index.save(temporary, { format: out.toLowerCase().endsWith('.json') ? 'json' : 'binary' });
-    await rename(temporary, out);
-    savedSize = index.size;
-    savedAt = performance.now();
-  };
 }

@@ -7,6 +7,7 @@ import { embedText } from './embed-text.js';
 import { describeFailure, EXIT_USAGE, secretsIn, withoutSecrets } from './errors.js';
 import { indexDir } from './index-dir.js';
 import { mockServer } from './mock-server.js';
+import { printable } from './printable.js';
 import { search } from './search.js';
 
 /** Every command; a new one is one file in this folder and one entry here. */
@@ -19,6 +20,8 @@ function usage(): string {
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
+embed-text, embed-image and compare print JSON Lines on stdout (one JSON object per line); the
+others print text for people, or JSON with --json.
 Run "roboflow-clip COMMAND --help" for a command's options.
 Environment: ROBOFLOW_API_KEY (API key), ROBOFLOW_CLIP_URL (server URL).`;
 }
@@ -40,7 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`roboflow-clip: unknown command "${name}" (see: roboflow-clip --help)\n`);
+    io.stderr.write(`roboflow-clip: unknown command "${printable(name)}" (see: roboflow-clip --help)\n`);
     return EXIT_USAGE;
   }
   if (asksForHelp(rest)) {
@@ -51,7 +54,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run(rest, io);
   } catch (error) {
     const { line, exitCode } = describeFailure(error, command.name);
-    io.stderr.write(`${withoutSecrets(line, secretsIn(argv, io.env))}\n`);
+    // The line quotes file names and server messages: escaped, so that none can drive the terminal.
+    io.stderr.write(`${printable(withoutSecrets(line, secretsIn(argv, io.env)))}\n`);
     return exitCode;
   }
 }

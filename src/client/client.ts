@@ -13,6 +13,18 @@ import {
   type BatchOptions,
 } from '../jobs/batch.js';
 import {
+  blamesInputs,
+  checkEmbeddingFormat,
+  checkListInputs,
+  embeddingItems,
+  inFormat,
+  type BatchJobOptions,
+  type EmbeddingList,
+  type EmbeddingStreamItem,
+} from '../jobs/embeddings.js';
+import { checkIndexList, runIndexJob, type IndexReport, type IndexSourceItem } from '../jobs/index-images.js';
+import { streamBatches } from '../jobs/stream.js';
+import {
   LabelEmbeddingCache,
   parseClassifyRequest,
   rankLabels,
@@ -20,10 +32,11 @@ import {
   type ClassifyOptions,
   type Labels,
 } from '../jobs/classify.js';
-import { checkIndexMatchesClient, checkK, checkQueryDimension } from '../jobs/search.js';
+import { checkK, checkQueryDimension, checkStoreMatchesClient } from '../jobs/search.js';
 import { ClipBatchError, type ResponseHeaders } from '../errors/errors.js';
 import { RequestSender, type ResponseCheck } from '../request/pipeline.js';
-import type { EmbeddingIndex, SearchHit } from '../vectors/embedding-index.js';
+import type { SearchHit } from '../vectors/embedding-index.js';
+import type { VectorStore } from '../vectors/store.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { readBlobs, type ImageInput } from '../wire/images.js';
 import { checkEmbeddings, checkSimilarity, type CompareResult, type EmbeddingResult, type ResponseMeta } from '../wire/responses.js';
@@ -45,6 +58,7 @@ import { asObject, validate } from '../wire/validate.js';
 import { callLimits, resolveOptions, type ClipClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
 
 export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './options.js';
+export type { BatchJobOptions } from '../jobs/embeddings.js';
 
 /** The prompts of a compare call given as a name map: the result is keyed the same way. */
 type NamedPromptRequest =
@@ -55,12 +69,6 @@ type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
 
 const IMAGE_FIELDS = ['image'] as const;
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
-
-/** Options of a batch job: see `BatchOptions`; `clipVersion` applies to every request of the job. */
-export interface BatchJobOptions extends BatchOptions {
-  /** CLIP model for every request of the job. Default: the client's `clipVersion`. */
-  clipVersion?: ClipVersion;
-}
 
 const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
 const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatchSize: Number.POSITIVE_INFINITY };
@@ -145,56 +153,109 @@ export class ClipClient {
     }
   }
 
-  /** Embeds `query` and resolves to the `k` entries of `index` most similar to it, best first. */
-  searchText<M>(index: EmbeddingIndex<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
-    return this.#search(index, k, (version) => this.embedText({ text: query, ...version }, options));
+  /** Embeds `query` and resolves to the `k` entries of `store` (an `EmbeddingIndex` or any `VectorStore`) most similar to it, best first. */
+  searchText<M>(store: VectorStore<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+    return this.#search(store, k, (version) => this.embedText({ text: query, ...version }, options));
   }
 
-  /** Embeds `image` and resolves to the `k` entries of `index` most similar to it, best first. */
-  searchImage<M>(index: EmbeddingIndex<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
-    return this.#search(index, k, (version) => this.embedImage({ image, ...version }, options));
+  /** Embeds `image` and resolves to the `k` entries of `store` (an `EmbeddingIndex` or any `VectorStore`) most similar to it, best first. */
+  searchImage<M>(store: VectorStore<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+    return this.#search(store, k, (version) => this.embedImage({ image, ...version }, options));
   }
 
   /**
-   * Checks `k` and the index before any request, then embeds the query with the client's CLIP model,
-   * or the index's when the client names none, so that the two always match.
+   * Checks `k` and the store before any request, then embeds the query with the client's CLIP model,
+   * or the store's when the client names none, so that the two always match. An empty store is
+   * answered without a request.
    */
   async #search<M>(
-    index: EmbeddingIndex<M>,
+    store: VectorStore<M>,
     k: number,
     embed: (version: { clip_version_id?: ClipVersion }) => Promise<EmbeddingResult>,
   ): Promise<SearchHit<M>[]> {
     checkK(k);
-    checkIndexMatchesClient(index, this.clipVersion);
-    const version = clipVersionField(this.clipVersion === undefined ? (index.clipVersion as ClipVersion | undefined) : undefined);
-    const query = (await embed(version)).embeddings[0]!;
-    checkQueryDimension(index, query);
-    return index.search(query, k);
+    const used = checkStoreMatchesClient(store, this.clipVersion);
+    if ((await store.size) === 0) return [];
+    const query = (await embed(clipVersionField(this.clipVersion === undefined ? used : undefined))).embeddings[0]!;
+    checkQueryDimension(store, query);
+    return store.search(query, k);
   }
 
   /**
    * Embeds any number of images, `batchSize` (at most 8) per request and `concurrency` requests at
-   * a time; resolves to one embedding per image, in input order. An async iterable (a stream of
-   * file reads, say) is read as the job goes. A failed request (after its retries) cancels the rest
-   * and rejects with `ClipBatchError`, which names the failed inputs.
+   * a time; resolves to one embedding per image, in input order, with `meta` (requests, time). A
+   * list is checked whole before the first request; an async iterable (a stream of file reads, say)
+   * is read as the job goes. A failed request (after its retries) stops the job with
+   * `ClipBatchError`, which keeps every result that completed; with `onError: 'skip'` the job goes
+   * on and the failed inputs are holes, listed in the result's `failed`.
    */
-  async embedImages(images: BatchInputs<ImageInput>, options: BatchJobOptions = {}): Promise<number[][]> {
-    checkBatchInputs(images, 'images');
-    const job = resolveBatchOptions(options, IMAGE_BATCHES);
-    return runBatches(images, job, async (image, signal) => {
-      const result = await this.embedImage({ image, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal));
-      return result.embeddings;
-    });
+  async embedImages<O extends BatchJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & BatchJobOptions): Promise<EmbeddingList<O>> {
+    const job = this.#embeddingJob(images, 'image', options);
+    return (await runBatches(images, job, (batch, signal) => this.#embedImageBatch(batch, options, signal))) as EmbeddingList<O>;
   }
 
   /** Like `embedImages`, for texts: 32 per request by default, any number allowed. */
-  async embedTexts(texts: BatchInputs<string>, options: BatchJobOptions = {}): Promise<number[][]> {
-    checkBatchInputs(texts, 'texts');
-    const job = resolveBatchOptions(options, TEXT_BATCHES);
-    return runBatches(texts, job, async (text, signal) => {
-      const result = await this.embedText({ text, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal));
-      return result.embeddings;
+  async embedTexts<O extends BatchJobOptions = {}>(texts: BatchInputs<string>, options?: O & BatchJobOptions): Promise<EmbeddingList<O>> {
+    const job = this.#embeddingJob(texts, 'text', options);
+    return (await runBatches(texts, job, (batch, signal) => this.#embedTextBatch(batch, options, signal))) as EmbeddingList<O>;
+  }
+
+  /**
+   * Like `embedImages`, as an async iterable of `{ index, embedding }` in input order, yielded as
+   * results arrive: at most `concurrency` requests run and as many batches wait for the consumer,
+   * so a slow loop holds new requests back. Leaving the loop early cancels the requests in flight
+   * and closes the source. With `onError: 'skip'`, failed inputs come as `{ index, error }`.
+   */
+  embedImagesStream<O extends BatchJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & BatchJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
+    const job = this.#embeddingJob(images, 'image', options);
+    return embeddingItems(streamBatches(images, job, (batch, signal) => this.#embedImageBatch(batch, options, signal))) as AsyncIterableIterator<EmbeddingStreamItem<O>>;
+  }
+
+  /** Like `embedImagesStream`, for texts: 32 per request by default. */
+  embedTextsStream<O extends BatchJobOptions = {}>(texts: BatchInputs<string>, options?: O & BatchJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
+    const job = this.#embeddingJob(texts, 'text', options);
+    return embeddingItems(streamBatches(texts, job, (batch, signal) => this.#embedTextBatch(batch, options, signal))) as AsyncIterableIterator<EmbeddingStreamItem<O>>;
+  }
+
+  /**
+   * Embeds a collection into `store` (an `EmbeddingIndex` or any `VectorStore`): `source` yields
+   * `{ id, image, metadata? }`; ids the store already has are skipped, so a rerun resumes; each
+   * batch is written with one `addMany` as it arrives. Resolves to `{ added, skipped, failed }`.
+   * With `onError: 'skip'` a failed request does not stop the job (a batch the server refused for
+   * one image is retried image by image), and its entries are reported in `failed`.
+   */
+  async indexImages<M>(
+    store: VectorStore<M>,
+    source: BatchInputs<IndexSourceItem<M>>,
+    options: Omit<BatchJobOptions, 'embeddingFormat'> = {},
+  ): Promise<IndexReport> {
+    checkBatchInputs(source, 'entries');
+    const job = resolveBatchOptions(options, IMAGE_BATCHES);
+    checkIndexList(source, (images) => checkListInputs(images, 'image'));
+    const clipVersion = checkStoreMatchesClient(store, options.clipVersion ?? this.clipVersion);
+    return runIndexJob(store, source, job, async (image, signal) => {
+      const { embeddings } = await this.embedImage({ image, ...clipVersionField(clipVersion) }, batchRequestOptions(options, signal));
+      return embeddings;
     });
+  }
+
+  /** A job's checks before anything is read or sent: the inputs, the options, and a list's every item. */
+  #embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions = {}) {
+    checkBatchInputs(inputs, `${kind}s`);
+    const job = resolveBatchOptions(options, kind === 'image' ? IMAGE_BATCHES : TEXT_BATCHES);
+    checkEmbeddingFormat(options.embeddingFormat);
+    checkListInputs(inputs, kind);
+    return { ...job, retryAlone: blamesInputs };
+  }
+
+  async #embedImageBatch(image: ImageInput[], options: BatchJobOptions = {}, signal: AbortSignal) {
+    const { embeddings } = await this.embedImage({ image, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal));
+    return inFormat(embeddings, options.embeddingFormat);
+  }
+
+  async #embedTextBatch(text: string[], options: BatchJobOptions = {}, signal: AbortSignal) {
+    const { embeddings } = await this.embedText({ text, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal));
+    return inFormat(embeddings, options.embeddingFormat);
   }
 
   /**
@@ -202,10 +263,11 @@ export class ClipClient {
    * prompts per request, `concurrency` requests at a time, merged back in prompt order (a name map
    * keeps its key order). Failures reject like `embedImages`.
    */
-  compareMany(request: NamedPromptRequest, options?: BatchOptions): Promise<{ similarity: Record<string, number> }>;
-  compareMany(request: CompareRequest, options?: BatchOptions): Promise<{ similarity: number[] }>;
-  async compareMany(request: CompareRequest, options: BatchOptions = {}): Promise<{ similarity: number[] | Record<string, number> }> {
-    const job = resolveBatchOptions(options, IMAGE_BATCHES);
+  compareMany(request: NamedPromptRequest, options?: CompareManyOptions): Promise<{ similarity: Record<string, number> }>;
+  compareMany(request: CompareRequest, options?: CompareManyOptions): Promise<{ similarity: number[] }>;
+  async compareMany(request: CompareRequest, options: CompareManyOptions = {}): Promise<{ similarity: number[] | Record<string, number> }> {
+    // One similarity missing would leave the others unplaceable in a name map: a compare job always stops at a failure.
+    const job = resolveBatchOptions({ ...options, onError: 'stop' }, IMAGE_BATCHES);
     const body = asObject(request);
     // The subject and the first prompts are checked before any request, and a Blob subject is read once.
     const head = validate(compareRequestSchema(), await readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS));
@@ -232,6 +294,9 @@ export class ClipClient {
     return `ClipClient { baseUrl: '${this.baseUrl}', apiKey: ${this.#options.secrets.length > 0 ? "'***'" : 'none'} }`;
   }
 }
+
+/** Options of `compareMany`: those of any job but `onError`, as a compare job always stops at its first failure. */
+export type CompareManyOptions = Omit<BatchOptions, 'onError'>;
 
 /** Per-request options of a batch job's requests. */
 function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined): RequestOptions {

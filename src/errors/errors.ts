@@ -119,9 +119,10 @@ export class ClipAbortError extends ClipError {
 
 /**
  * A batch job stopped because one of its requests failed (after that request's retries); the
- * requests still running were cancelled. `cause` is the request's own error.
+ * requests still running were cancelled. `cause` is the request's own error. `results` keeps every
+ * result that completed, by input index, so that a rerun can send only the inputs it lacks.
  */
-export class ClipBatchError extends ClipError {
+export class ClipBatchError<R = unknown> extends ClipError {
   override name = 'ClipBatchError';
   /** Index of the first input of the failed request. */
   readonly start: number;
@@ -129,14 +130,23 @@ export class ClipBatchError extends ClipError {
   readonly end: number;
   /** How many inputs had their results when the job stopped. */
   readonly completed: number;
+  /**
+   * Every result that completed, at its input's index; a sparse array (inputs not done are holes).
+   * A list helper's error holds all of them; a stream's, those it had not yielded yet.
+   */
+  readonly results: readonly (R | undefined)[];
+  /** The inputs of the failed request, each with the request's error. */
+  readonly failed: readonly { index: number; error: unknown }[];
 
-  constructor(init: { start: number; end: number; completed: number; cause: unknown }) {
+  constructor(init: { start: number; end: number; completed: number; cause: unknown; results?: readonly (R | undefined)[] }) {
     const { start, end, completed, cause } = init;
     const inputs = end - start === 1 ? `Input ${start}` : `Inputs ${start}-${end - 1}`;
     super(`${inputs} failed, the rest of the job was cancelled (${completed} done): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.start = start;
     this.end = end;
     this.completed = completed;
+    this.results = init.results ?? [];
+    this.failed = Array.from({ length: end - start }, (_, i) => ({ index: start + i, error: cause }));
   }
 }
 

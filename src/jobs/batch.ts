@@ -1,11 +1,12 @@
-import { ClipAbortError, ClipBatchError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { ClipBatchError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
 import { isNameMap } from '../wire/schemas.js';
+import { streamBatches } from './stream.js';
 
 /** Inputs of a batch job: a list, any iterable, or an async iterable (read as the job goes, never all at once). */
 export type BatchInputs<T> = Iterable<T> | AsyncIterable<T>;
 
 export interface BatchProgress {
-  /** Inputs whose results have arrived. */
+  /** Inputs whose requests have settled: their results arrived, or (with `onError: 'skip'`) they failed. */
   done: number;
   /** All inputs; `undefined` while an iterable that is not a list has not ended. */
   total: number | undefined;
@@ -13,17 +14,24 @@ export interface BatchProgress {
 
 export interface BatchOptions {
   /** Inputs per request. Default: 8 for images and compare prompts (at most 8), 32 for texts. */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Requests in flight at once. Default: 4. */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Called each time a request's results arrive. An error thrown here stops the job and is rethrown. Default: none. */
-  onProgress?: (progress: BatchProgress) => void;
+  onProgress?: ((progress: BatchProgress) => void) | undefined;
   /** Stops the job: requests in flight are aborted and the job rejects with `ClipAbortError`. Default: none. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Time limit of each attempt of each request, in milliseconds. Default: the client's `timeoutMs`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries of each request. Default: the client's `maxRetries`. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
+  /**
+   * What a request that failed (after its retries) does to the job. `'stop'`: the job stops and
+   * rejects with `ClipBatchError`, which carries every result that completed. `'skip'`: the job goes
+   * on; the failed inputs are listed (`failed` of a list result, `{ index, error }` items of a
+   * stream). Default: `'stop'`.
+   */
+  onError?: 'stop' | 'skip' | undefined;
 }
 
 export interface BatchLimits {
@@ -36,6 +44,9 @@ export interface ResolvedBatchOptions {
   concurrency: number;
   onProgress: ((progress: BatchProgress) => void) | undefined;
   signal: AbortSignal | undefined;
+  onError: 'stop' | 'skip';
+  /** When skipping, whether a failed request of several inputs is worth sending again one input at a time. */
+  retryAlone?: ((error: unknown) => boolean) | undefined;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -44,7 +55,7 @@ export const DEFAULT_TEXT_BATCH_SIZE = 32;
 
 /** Checks the job's options before anything is read or sent. */
 export function resolveBatchOptions(options: BatchOptions, limits: BatchLimits): ResolvedBatchOptions {
-  const { batchSize = limits.defaultBatchSize, concurrency = DEFAULT_CONCURRENCY, onProgress, signal } = options;
+  const { batchSize = limits.defaultBatchSize, concurrency = DEFAULT_CONCURRENCY, onProgress, signal, onError = 'stop' } = options;
   const issues: ValidationIssue[] = [];
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > limits.maxBatchSize) {
     const range = Number.isFinite(limits.maxBatchSize) ? `between 1 and ${limits.maxBatchSize}` : 'at least 1';
@@ -54,8 +65,9 @@ export function resolveBatchOptions(options: BatchOptions, limits: BatchLimits):
     issues.push({ path: ['concurrency'], message: `must be a whole number of at least 1, got ${String(concurrency)}` });
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') issues.push({ path: ['onProgress'], message: 'must be a function' });
+  if (onError !== 'stop' && onError !== 'skip') issues.push({ path: ['onError'], message: `must be "stop" or "skip", got ${String(onError)}` });
   if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid batch options');
-  return { batchSize, concurrency, onProgress, signal };
+  return { batchSize, concurrency, onProgress, signal, onError };
 }
 
 /** Refuses what iterates but is not a list of inputs: a string (its characters) or bytes (their numbers). */
@@ -70,117 +82,57 @@ export function checkBatchInputs(inputs: unknown, what: string): void {
   }
 }
 
-function untilStopped<V>(promise: Promise<V>, stopped: AbortSignal): Promise<V> {
-  return new Promise((resolve, reject) => {
-    const onStop = () => reject(stopped.reason);
-    stopped.addEventListener('abort', onStop, { once: true });
-    promise.then(resolve, reject).finally(() => stopped.removeEventListener('abort', onStop));
-  });
+/** An input whose request failed, kept by a job that goes on (`onError: 'skip'`) or named by the `ClipBatchError` of one that stopped. */
+export interface BatchFailure {
+  /** The input's position in the job's inputs. */
+  index: number;
+  /** The error its request ended in, after retries. */
+  error: unknown;
 }
 
+/** What a batch job's list result carries besides its values (non-enumerable, like a call's `meta`). */
+export interface BatchMeta {
+  /** Requests sent, retries not counted (each request's own `meta` counts its attempts). */
+  requests: number;
+  /** Wall time of the job in milliseconds. */
+  elapsedMs: number;
+}
+
+/** A finished job's results in input order, with `meta`; with `onError: 'skip'`, failed inputs are holes, listed in `failed`. */
+export type BatchResults<R> = R[] & { readonly meta: BatchMeta; readonly failed: readonly BatchFailure[] };
+
 /**
- * Runs a job: reads `inputs` in batches of `batchSize`, sends each through `send` with at most
- * `concurrency` in flight, and resolves to every result in input order. On the first failure no
- * new batch starts, the requests in flight are aborted (through the signal `send` receives), and
- * the job rejects once they have all settled: `ClipBatchError` naming the failed request's inputs,
- * `ClipAbortError` when the caller's signal fired, or the caller's own error from the source or
- * `onProgress`.
+ * Runs a job through `streamBatches` and collects every result in input order. A `ClipBatchError`
+ * it ends in carries every result that completed, so that a rerun can send only the rest.
  */
 export async function runBatches<T, R>(
   inputs: BatchInputs<T>,
   options: ResolvedBatchOptions,
   send: (items: T[], signal: AbortSignal) => Promise<readonly R[]>,
-): Promise<R[]> {
-  const { batchSize, concurrency, onProgress, signal } = options;
-  if (signal?.aborted) throw new ClipAbortError('Batch job was aborted before it started', { cause: signal.reason });
-  const asyncIterator = (inputs as AsyncIterable<T>)[Symbol.asyncIterator];
-  const isAsync = typeof asyncIterator === 'function';
-  const source = isAsync ? asyncIterator.call(inputs) : (inputs as Iterable<T>)[Symbol.iterator]();
-  const job = new AbortController();
+): Promise<BatchResults<R>> {
+  const started = performance.now();
+  let requests = 0;
+  const counted = (items: T[], signal: AbortSignal) => {
+    requests++;
+    return send(items, signal);
+  };
   const results: R[] = [];
-  let total = Array.isArray(inputs) ? inputs.length : undefined;
-  let reportedTotal: number | undefined;
-  let done = 0;
-  let inFlight = 0;
-  let slotFreed = () => {};
-  /** Set by the first failure: makes what the job rejects with, once every request has settled. */
-  let failure: (() => unknown) | undefined;
-  let ended = false;
-  /** An async source's `next()` has not settled: it may never, so the source's `return()` is not awaited. */
-  let producing = false;
-
-  const stop = (error: () => unknown, abortReason?: unknown) => {
-    if (failure) return;
-    failure = error;
-    job.abort(abortReason);
-  };
-  const onAbort = () => stop(() => new ClipAbortError('Batch job was aborted', { cause: signal!.reason }), signal!.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const report = () => {
-    reportedTotal = total;
-    onProgress?.({ done, total });
-  };
-  const untilSlotFree = () => new Promise<void>((resolve) => (slotFreed = resolve));
-  const sendBatch = async (items: T[], start: number) => {
-    let values: readonly R[];
-    try {
-      values = await send(items, job.signal);
-    } catch (error) {
-      return stop(() => new ClipBatchError({ start, end: start + items.length, completed: done, cause: error }));
-    }
-    values.forEach((value, i) => (results[start + i] = value));
-    done += items.length;
-    report();
-  };
-
-  // One loop reads the source, so batches keep input order; it reads a batch only when a request may start.
+  const failed: BatchFailure[] = [];
   try {
-    for (let start = 0; !ended && !failure; ) {
-      while (inFlight >= concurrency) await untilSlotFree();
-      const items: T[] = [];
-      while (!ended && !failure && items.length < batchSize) {
-        let step: IteratorResult<T>;
-        if (isAsync) {
-          producing = true;
-          step = await untilStopped(Promise.resolve((source as AsyncIterator<T>).next()).finally(() => (producing = false)), job.signal);
-        } else {
-          step = (source as Iterator<T>).next();
-        }
-        if (step.done) {
-          ended = true;
-          total = start + items.length;
-        } else {
-          items.push(step.value);
-        }
-      }
-      if (failure || items.length === 0) break;
-      inFlight++;
-      // What sendBatch throws beyond the request's own failure comes from onProgress: the caller's error, rethrown as it is.
-      void sendBatch(items, start)
-        .catch((error: unknown) => stop(() => error))
-        .finally(() => {
-          inFlight--;
-          slotFreed();
-        });
-      start += items.length;
+    for await (const outcome of streamBatches(inputs, options, counted)) {
+      if ('error' in outcome) failed.push({ index: outcome.index, error: outcome.error });
+      else results[outcome.index] = outcome.value as R;
     }
   } catch (error) {
-    // The source threw, rethrown as it is; or the job stopped while it was producing, and then this is a no-op.
-    stop(() => error);
+    if (!(error instanceof ClipBatchError)) throw error;
+    error.results.forEach((value, index) => (results[index] = value as R));
+    throw new ClipBatchError({ start: error.start, end: error.end, completed: error.completed, cause: error.cause, results });
   }
-  while (inFlight > 0) await untilSlotFree();
-  signal?.removeEventListener('abort', onAbort);
-  // Lets the source release what it holds (files, streams) when the job stops early.
-  if (!ended) {
-    const returned = Promise.resolve(source.return?.()).catch(() => undefined);
-    if (!producing) await returned;
-  }
-
-  const stopped = failure as (() => unknown) | undefined;
-  if (stopped) throw stopped();
-  // An iterable that ended right after a full batch is known to have ended only after the last report.
-  if (done > 0 && reportedTotal === undefined) report();
-  return results;
+  if (failed.length > 0) results.length = Math.max(results.length, failed[failed.length - 1]!.index + 1);
+  const meta: BatchMeta = { requests, elapsedMs: performance.now() - started };
+  Object.defineProperty(results, 'meta', { value: meta, enumerable: false });
+  Object.defineProperty(results, 'failed', { value: failed, enumerable: false });
+  return results as BatchResults<R>;
 }
 
 type Similarity = number[] | Record<string, number>;

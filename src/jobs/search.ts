@@ -1,40 +1,50 @@
 /**
- * Checks that a query embedded by a client can be searched in an index: the same CLIP model, or at
+ * Checks that a query embedded by a client can be searched in a store: the same CLIP model, or at
  * least vectors of the same length. Comparing embeddings of two models gives meaningless scores.
  */
-import type { EmbeddingIndex } from '../vectors/embedding-index.js';
-import { EmbeddingIndexError } from '../errors/errors.js';
-import { EMBEDDING_DIMENSIONS, type ClipVersion } from '../wire/clip-versions.js';
+import { ClipValidationError, EmbeddingIndexError } from '../errors/errors.js';
+import type { VectorStore } from '../vectors/store.js';
+import { DEFAULT_CLIP_VERSION, EMBEDDING_DIMENSIONS, type ClipVersion } from '../wire/clip-versions.js';
 
-/** Throws before any request when the client's CLIP version is known and the index was built with another one. */
-export function checkIndexMatchesClient(index: EmbeddingIndex<unknown>, clipVersion: ClipVersion | undefined): void {
-  if (clipVersion === undefined) return;
-  const { clipVersion: built, dimension } = index;
-  if (built !== undefined && built !== clipVersion) {
+/** What the checks read of a store: its recorded model and vector length. */
+type StoreShape = Pick<VectorStore, 'clipVersion' | 'dimension'>;
+
+/**
+ * The CLIP version a query or a job embeds with: the client's; else the store's; else none (the
+ * server's default). Throws before any request when the store was built with another model, or
+ * holds vectors of a length the model cannot produce.
+ */
+export function checkStoreMatchesClient(store: StoreShape, clipVersion: ClipVersion | undefined): ClipVersion | undefined {
+  const { clipVersion: built, dimension } = store;
+  if (clipVersion !== undefined && built !== undefined && built !== clipVersion) {
     throw new EmbeddingIndexError(
       'clip_version_mismatch',
       `index was built with clipVersion ${built} but this client embeds with ${clipVersion}; create the client with clipVersion: '${built}'`,
     );
   }
-  const expected = EMBEDDING_DIMENSIONS[clipVersion];
-  if (dimension !== undefined && dimension !== expected) {
+  const used = clipVersion ?? (built as ClipVersion | undefined);
+  // With no version named anywhere the server embeds with its default, whose length is known too.
+  const expected = EMBEDDING_DIMENSIONS[used ?? DEFAULT_CLIP_VERSION];
+  if (dimension !== undefined && expected !== undefined && dimension !== expected) {
     throw new EmbeddingIndexError(
       'dimension_mismatch',
-      `index holds vectors of dimension ${dimension} but ${clipVersion} embeddings have dimension ${expected}`,
+      `${used ?? `${DEFAULT_CLIP_VERSION} (the server's default)`} embeddings have dimension ${expected} but the index holds vectors of dimension ${dimension}; ` +
+        'embed with the CLIP version the index was built with',
     );
   }
+  return used;
 }
 
-/** Throws before any request when `k` is not a usable result count. */
-export function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 1) {
-    throw new EmbeddingIndexError('invalid_argument', `k must be an integer >= 1, got ${k}`);
+/** Throws before any request when `k` is not a usable result count: a bad argument, like any other. */
+export function checkK(k: unknown): void {
+  if (!Number.isInteger(k) || (k as number) < 1) {
+    throw new ClipValidationError([{ path: ['k'], message: `must be a whole number of at least 1, got ${String(k)}` }], 'Invalid search arguments');
   }
 }
 
-/** Throws when the embedded query cannot be compared with the index's vectors, naming the likely cause. */
-export function checkQueryDimension(index: EmbeddingIndex<unknown>, query: ArrayLike<number>): void {
-  const { clipVersion: built, dimension } = index;
+/** Throws when the embedded query cannot be compared with the store's vectors, naming the likely cause. */
+export function checkQueryDimension(store: StoreShape, query: ArrayLike<number>): void {
+  const { clipVersion: built, dimension } = store;
   if (dimension === undefined || dimension === query.length) return;
   throw new EmbeddingIndexError(
     'dimension_mismatch',

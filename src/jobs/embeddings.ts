@@ -1,0 +1,117 @@
+/**
+ * Embedding jobs: what their options and results look like, the check of a whole list before its
+ * first request, and the shape of the vectors handed back.
+ */
+import { ClipApiError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import type { ClipVersion } from '../wire/clip-versions.js';
+import { toWireImage } from '../wire/images.js';
+import type { BatchOptions, BatchResults } from './batch.js';
+import type { BatchOutcome } from './stream.js';
+
+/** How a job hands back each vector: `'number'` (a `number[]`) or `'float32'` (a `Float32Array`, half the memory). */
+export type EmbeddingFormat = 'number' | 'float32';
+
+/** Options of a batch job: see `BatchOptions`; `clipVersion` applies to every request of the job. */
+export interface BatchJobOptions extends BatchOptions {
+  /** CLIP model for every request of the job. Default: the client's `clipVersion`. */
+  clipVersion?: ClipVersion | undefined;
+  /** Each vector as a `number[]` or as a `Float32Array`. Default: `'number'`. */
+  embeddingFormat?: EmbeddingFormat | undefined;
+}
+
+/** The type of option `K` in options `O`, `undefined` when not given. */
+type Field<O, K extends string> = K extends keyof O ? O[K] : undefined;
+
+/** The vector type a job's options give: `Float32Array` for `embeddingFormat: 'float32'`, else `number[]`. */
+export type EmbeddingOf<O> = [Field<O, 'embeddingFormat'>] extends ['float32']
+  ? Float32Array
+  : [Field<O, 'embeddingFormat'>] extends ['number' | undefined]
+    ? number[]
+    : number[] | Float32Array;
+
+/** Whether a job's options let it go on past a failed request (`onError: 'skip'`). */
+type Skips<O> = [Field<O, 'onError'>] extends ['skip'] ? true : [Field<O, 'onError'>] extends ['stop' | undefined] ? false : boolean;
+
+/** One item of an embedding stream: an input's embedding, or (with `onError: 'skip'`) the error its request ended in. */
+export type EmbeddingItem<E = number[]> = { index: number; embedding: E; error?: undefined } | { index: number; embedding?: undefined; error: unknown };
+
+/** What an embedding stream with options `O` yields. */
+export type EmbeddingStreamItem<O> = Skips<O> extends false ? { index: number; embedding: EmbeddingOf<O>; error?: undefined } : EmbeddingItem<EmbeddingOf<O>>;
+
+/**
+ * What a list helper with options `O` resolves to: one vector per input in input order, with
+ * non-enumerable `meta` and `failed`. With `onError: 'skip'`, a failed input's place is a hole
+ * (`undefined`), and `failed` lists it with its error.
+ */
+export type EmbeddingList<O> = BatchResults<Skips<O> extends false ? EmbeddingOf<O> : EmbeddingOf<O> | undefined>;
+
+/** Problems reported for a list before its first request; the rest are counted, so that a huge bad list costs little. */
+const MAX_LISTED_PROBLEMS = 10;
+
+/**
+ * Checks every input of an in-memory list before the first request, so that a bad one late in the
+ * list fails the job before anything is sent (and billed). Other iterables are read as the job
+ * goes and can only be checked a batch at a time.
+ */
+export function checkListInputs(inputs: unknown, kind: 'image' | 'text'): void {
+  if (!Array.isArray(inputs)) return;
+  const issues: ValidationIssue[] = [];
+  let problems = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const problem = kind === 'text' ? textProblem(inputs[i]) : imageProblem(inputs[i]);
+    if (problem === undefined) continue;
+    if (++problems <= MAX_LISTED_PROBLEMS) issues.push({ path: [i], message: problem });
+  }
+  if (problems === 0) return;
+  const more = problems - issues.length;
+  const context = `Invalid ${kind}s, nothing was sent${more > 0 ? ` (${problems} inputs refused)` : ''}`;
+  throw new ClipValidationError(issues, context);
+}
+
+function textProblem(text: unknown): string | undefined {
+  if (typeof text !== 'string') return `expected a string, got ${text === null ? 'null' : Array.isArray(text) ? 'a list' : typeof text}`;
+  if (text === '') return 'text must not be empty';
+}
+
+/** Bytes and Blobs are checked only for being non-empty: encoding them here would do the request's work twice. */
+function imageProblem(image: unknown): string | undefined {
+  if (image instanceof Blob) return image.size === 0 ? 'image bytes are empty' : undefined;
+  if (image instanceof Uint8Array || image instanceof ArrayBuffer) return image.byteLength === 0 ? 'image bytes are empty' : undefined;
+  const wire = toWireImage(image);
+  return typeof wire === 'string' ? wire : undefined;
+}
+
+/**
+ * Whether a failed request of several inputs may have failed for one of them (the server could
+ * not decode an image, or a body was too large), so that sending each alone keeps the good ones.
+ */
+export function blamesInputs(error: unknown): boolean {
+  return error instanceof ClipValidationError || (error instanceof ClipApiError && (error.status === 400 || error.status === 413));
+}
+
+/**
+ * The vectors of one response in the job's format. Float32 vectors of one response are views of
+ * one buffer: an ArrayBuffer of its own would cost each vector some 150 bytes more.
+ */
+export function inFormat(embeddings: number[][], format: EmbeddingFormat | undefined): (number[] | Float32Array)[] {
+  if (format !== 'float32') return embeddings;
+  const dimension = embeddings[0]?.length ?? 0;
+  const buffer = new Float32Array(embeddings.length * dimension);
+  return embeddings.map((vector, i) => {
+    const view = buffer.subarray(i * dimension, (i + 1) * dimension);
+    view.set(vector);
+    return view;
+  });
+}
+
+/** Refuses an `embeddingFormat` the job cannot give. */
+export function checkEmbeddingFormat(format: unknown): void {
+  if (format !== undefined && format !== 'number' && format !== 'float32') {
+    throw new ClipValidationError([{ path: ['embeddingFormat'], message: `must be "number" or "float32", got ${String(format)}` }], 'Invalid batch options');
+  }
+}
+
+/** A job's outcomes as embedding stream items. */
+export async function* embeddingItems<R>(outcomes: AsyncGenerator<BatchOutcome<R>>): AsyncGenerator<{ index: number; embedding?: R; error?: unknown }> {
+  for await (const outcome of outcomes) yield 'error' in outcome ? outcome : { index: outcome.index, embedding: outcome.value as R };
+}

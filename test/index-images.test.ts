@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { ClipAbortError, ClipBatchError, ClipClient, ClipValidationError, EmbeddingIndexError } from '../src/index.js';
+import { EmbeddingIndex, type IndexEntry, type SearchHit } from '../src/vectors.js';
+import type { StoreSearchOptions, VectorStore } from '../src/vectors/store.js';
+import { mockImageEmbedding, mockTextEmbedding } from '../src/testing.js';
+import { startStub } from './helpers/http.js';
+import { useMockClient } from './helpers/mock-client.js';
+
+const ctx = useMockClient();
+const url = (i: number) => `https://example.com/photos/item-${i}.jpg`;
+const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `photo-${i}`, image: url(i), metadata: { n: i } }));
+
+/** A store that answers with promises, as a database store does, over an EmbeddingIndex. */
+class AsyncStore<M> implements VectorStore<M> {
+  readonly index: EmbeddingIndex<M>;
+  addManyCalls = 0;
+  constructor(options: { clipVersion?: string } = {}) {
+    this.index = new EmbeddingIndex<M>(options);
+  }
+  get clipVersion() {
+    return this.index.clipVersion;
+  }
+  get dimension() {
+    return this.index.dimension;
+  }
+  get size(): Promise<number> {
+    return Promise.resolve(this.index.size);
+  }
+  async has(id: string) {
+    return this.index.has(id);
+  }
+  async add(id: string, vector: ArrayLike<number>, metadata?: M) {
+    this.index.add(id, vector, metadata);
+  }
+  async addMany(rows: Iterable<IndexEntry<M>>) {
+    this.addManyCalls++;
+    this.index.addMany(rows);
+  }
+  async remove(id: string) {
+    return this.index.remove(id);
+  }
+  async search(query: ArrayLike<number>, k: number, _options?: StoreSearchOptions<M>): Promise<SearchHit<M>[]> {
+    return this.index.search(query, k);
+  }
+}
+
+describe('indexImages', () => {
+  it('embeds and writes in batches, with metadata, and reports what it added', async () => {
+    const store = new AsyncStore<{ n: number }>();
+    const report = await ctx.clip.indexImages(store, entries(20));
+    expect(report).toEqual({ added: 20, skipped: 0, failed: [] });
+    expect(store.addManyCalls).toBe(3);
+    expect(store.index.search(mockImageEmbedding({ type: 'url', value: url(7) }), 1)).toEqual([
+      { id: 'photo-7', score: expect.closeTo(1, 5), metadata: { n: 7 } },
+    ]);
+  });
+
+  it('skips ids the store already has, so a rerun sends only the rest, and ids the source repeats', async () => {
+    const store = new EmbeddingIndex();
+    await ctx.clip.indexImages(store, entries(5));
+    ctx.mock.requests.length = 0;
+    async function* more() {
+      yield* entries(12);
+      yield { id: 'photo-11', image: url(11) };
+    }
+    const report = await ctx.clip.indexImages(store, more());
+    expect(report).toEqual({ added: 7, skipped: 6, failed: [] });
+    expect(ctx.mock.requests).toHaveLength(1);
+    expect(store.size).toBe(12);
+  });
+
+  it("with onError 'skip' goes on past failed requests, keeps the good images of a refused batch and reports the failed ids", async () => {
+    const stub = await startStub((req, res) => {
+      const sent = (JSON.parse(req.rawBody) as { image: { value: string }[] }).image;
+      if (sent.some((i) => i.value.endsWith('item-3.jpg'))) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Could not load input image.' }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ embeddings: sent.map((_, i) => [1, i, 0]) }));
+      }
+    });
+    const client = new ClipClient({ baseUrl: stub.url, apiKey: null, maxRetries: 0 });
+    try {
+      const store = new EmbeddingIndex();
+      const report = await client.indexImages(store, entries(12), { onError: 'skip' });
+      expect(report.added).toBe(11);
+      expect(report.failed.map((f) => f.id)).toEqual(['photo-3']);
+      expect(store.has('photo-3')).toBe(false);
+    } finally {
+      await client.close();
+      await stub.close();
+    }
+  });
+
+  it("with the default 'stop' rejects with ClipBatchError and keeps what it wrote, so a rerun resumes", async () => {
+    const stub = await startStub((req, res) => {
+      const sent = (JSON.parse(req.rawBody) as { image: { value: string }[] }).image;
+      if (sent.some((i) => i.value.endsWith('item-10.jpg'))) res.writeHead(500).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ embeddings: sent.map(() => [1, 0, 0]) }));
+    });
+    const client = new ClipClient({ baseUrl: stub.url, apiKey: null, maxRetries: 0 });
+    try {
+      const store = new EmbeddingIndex();
+      await expect(client.indexImages(store, entries(20), { concurrency: 1 })).rejects.toBeInstanceOf(ClipBatchError);
+      expect(store.size).toBe(8);
+    } finally {
+      await client.close();
+      await stub.close();
+    }
+  });
+
+  it('checks a list of entries whole, and the store against the client, before anything is sent', async () => {
+    const bad = [...entries(20), { id: '', image: url(0) }];
+    await expect(ctx.clip.indexImages(new EmbeddingIndex(), bad)).rejects.toBeInstanceOf(ClipValidationError);
+    const badImage = [...entries(20), { id: 'x', image: 'not an image' }];
+    await expect(ctx.clip.indexImages(new EmbeddingIndex(), badImage)).rejects.toBeInstanceOf(ClipValidationError);
+    const other = new EmbeddingIndex({ clipVersion: 'ViT-L-14' });
+    const error = await ctx.client({ clipVersion: 'RN50' }).indexImages(other, entries(3)).catch((e: unknown) => e);
+    expect((error as EmbeddingIndexError).code).toBe('clip_version_mismatch');
+    expect(ctx.mock.requests).toEqual([]);
+  });
+
+  it('embeds with the store\'s CLIP version when the client names none', async () => {
+    await ctx.clip.indexImages(new EmbeddingIndex({ clipVersion: 'ViT-L-14' }), entries(2));
+    expect(ctx.mock.requests.map((r) => (r.body as { clip_version_id?: string }).clip_version_id)).toEqual(['ViT-L-14']);
+  });
+
+  it('stops with ClipAbortError when its signal fires', async () => {
+    const error = await ctx.clip.indexImages(new EmbeddingIndex(), entries(3), { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClipAbortError);
+  });
+});
+
+describe('searchText and searchImage on any VectorStore', () => {
+  it('await the store: a store answering with promises is searched like an EmbeddingIndex', async () => {
+    const store = new AsyncStore<{ n: number }>();
+    await ctx.clip.indexImages(store, entries(10));
+    ctx.mock.requests.length = 0;
+    const hits = await ctx.clip.searchText(store, 'item 4', 3);
+    expect(hits).toEqual(store.index.search(mockTextEmbedding('item 4'), 3));
+    expect(ctx.mock.requests).toHaveLength(1);
+  });
+
+  it('answer an empty store with no hits and no request', async () => {
+    expect(await ctx.clip.searchText(new AsyncStore(), 'a raccoon')).toEqual([]);
+    expect(await ctx.clip.searchImage(new EmbeddingIndex(), url(1))).toEqual([]);
+    expect(ctx.mock.requests).toEqual([]);
+  });
+});
