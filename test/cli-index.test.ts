@@ -9,7 +9,7 @@ import { runCli } from '../src/cli/index.js';
 import type { CliIo } from '../src/cli/command.js';
 import { printable } from '../src/cli/printable.js';
 import { EmbeddingIndex } from '../src/vectors.js';
-import { startMockServer, type MockServer } from '../src/testing.js';
+import { mockPng, startMockServer, type MockServer } from '../src/testing.js';
 import { startStub } from './helpers/http.js';
 
 const MAIN = new URL('../src/cli/main.ts', import.meta.url).pathname;
@@ -50,7 +50,7 @@ async function cli(argv: string[], extra: Partial<CliIo> = {}) {
 async function folder(name: string, files: Record<string, string>): Promise<string> {
   const dir = join(work, name);
   await mkdir(dir, { recursive: true });
-  for (const [path, words] of Object.entries(files)) await writeFile(join(dir, path), words);
+  for (const [path, words] of Object.entries(files)) await writeFile(join(dir, path), mockPng(words));
   return dir;
 }
 
