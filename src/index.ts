@@ -14,9 +14,10 @@ export {
 } from './errors/errors.js';
 export type { ValidationIssue, ResponseHeaders } from './errors/errors.js';
 export { imageFromFile } from './wire/images.js';
-export type { ImageInput, WireImage } from './wire/images.js';
+export type { ImageInput, WireImage, WireImageInput } from './wire/images.js';
 export { CLIP_VERSIONS, EMBEDDING_DIMENSIONS } from './wire/clip-versions.js';
 export type { ClipVersion } from './wire/clip-versions.js';
+export { countClipPieces, MAX_CLIP_TEXT_PIECES } from './wire/clip-text.js';
 export { MAX_ITEMS_PER_REQUEST } from './wire/schemas.js';
 export type {
   CommonRequestFields,

@@ -51,12 +51,20 @@ async function cli(command: Command, argv: string[], options: { env?: typeof env
   return { code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
-/** A folder of "images": the mock embeds base64 of plain text by its words, so each file reads as a described picture. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * An "image" file: a PNG signature, so that the client does not refuse it as text, then words, which the
+ * mock embeds, so that it reads as a described picture. No words: an empty file.
+ */
+const imageFile = (words: string) => (words === '' ? Buffer.alloc(0) : Buffer.concat([PNG_SIGNATURE, Buffer.from(words)]));
+
+/** A folder of such "images". */
 async function photoFolder(name: string, files: Record<string, string>): Promise<string> {
   const dir = join(work, name);
   for (const [path, words] of Object.entries(files)) {
     await mkdir(join(dir, path, '..'), { recursive: true });
-    await writeFile(join(dir, path), words);
+    await writeFile(join(dir, path), imageFile(words));
   }
   return dir;
 }
@@ -84,7 +92,7 @@ describe('roboflow-clip classify', () => {
     const { code } = await cli(classify, [join(dir, 'pet.jpg'), '--labels', 'cat,dog']);
     expect(code).toBe(0);
     const image = mock.requests.find((r) => r.path === '/clip/embed_image')!.body as { image: { type: string; value: string } };
-    expect(image.image).toEqual({ type: 'base64', value: Buffer.from('a cat asleep').toString('base64') });
+    expect(image.image).toEqual({ type: 'base64', value: imageFile('a cat asleep').toString('base64') });
   });
 
   it('--template wraps each label, --top limits the output, --json prints the results', async () => {
@@ -183,12 +191,12 @@ describe('roboflow-clip index', () => {
     const dir = await photoFolder('index-resume', PETS);
     const out = join(work, 'resume.bin');
     expect((await cli(indexDir, [dir, '--out', out])).code).toBe(0);
-    await writeFile(join(dir, 'cat.webp'), 'a cat on a sofa');
+    await writeFile(join(dir, 'cat.webp'), imageFile('a cat on a sofa'));
     mock.requests.length = 0;
     const second = await cli(indexDir, [dir, '--out', out]);
     expect(second.stdout).toBe(`indexed 1 new image(s) into ${out} (3 already there, 0 failed); 4 in the index\n`);
     expect(mock.requests.map((r) => (r.body as { image: unknown }).image)).toEqual([
-      [{ type: 'base64', value: Buffer.from('a cat on a sofa').toString('base64') }],
+      [{ type: 'base64', value: imageFile('a cat on a sofa').toString('base64') }],
     ]);
     mock.requests.length = 0;
     await cli(indexDir, [dir, '--out', out]);

@@ -55,12 +55,12 @@ describe('ClipApiError', () => {
   });
 
   it('reports a 500 with its message, without retrying it', async () => {
-    const tooLong = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
-    const error = await failure(client({ maxRetries: 2 }).embedText({ text: tooLong }), ClipApiError);
+    stub.answer = reply(500, { message: 'Internal error.' });
+    const error = await failure(stubClient({ maxRetries: 2 }).embedText({ text: 'a cat' }), ClipApiError);
     expect(error.status).toBe(500);
     expect(error.message).toContain('Internal error.');
     expect(error.helpUrl).toBeUndefined();
-    expect(ctx.mock.requests).toHaveLength(1);
+    expect(stub.requests).toHaveLength(1);
   });
 
   it('keeps a non-JSON error body as text', async () => {

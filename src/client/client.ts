@@ -32,6 +32,7 @@ import {
   expectedEmbeddingCount,
   expectedSimilarityShape,
   MAX_ITEMS_PER_REQUEST,
+  textContextHint,
   type CompareRequest,
   type EmbedImageRequest,
   type EmbedTextRequest,
@@ -48,6 +49,18 @@ type NamedPromptRequest =
   | (CompareRequest & { prompt: NamedImagePrompts; prompt_type: 'image' });
 
 type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
+
+/** A payload's response check: one result per input, in the payload's shape. */
+type CheckOf = (payload: Record<string, unknown>) => ResponseCheck;
+
+const embeddingsCheck: CheckOf = (payload) => {
+  const expected = expectedEmbeddingCount(payload);
+  return (body) => checkEmbeddings(body, expected);
+};
+const similarityCheck: CheckOf = (payload) => {
+  const expected = expectedSimilarityShape(payload);
+  return (body) => checkSimilarity(body, expected);
+};
 
 const IMAGE_FIELDS = ['image'] as const;
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
@@ -87,15 +100,13 @@ export class ClipClient {
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
   async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
     const payload = validate(embedImageRequestSchema(), await readBlobs(asObject(request), IMAGE_FIELDS));
-    const expected = expectedEmbeddingCount(payload);
-    return this.#send('/clip/embed_image', payload, (body) => checkEmbeddings(body, expected), options);
+    return this.#send('/clip/embed_image', payload, embeddingsCheck, options);
   }
 
   /** Embeds one text or a list of texts; resolves to one embedding per text, in order. */
   async embedText(request: EmbedTextRequest, options?: RequestOptions): Promise<EmbeddingResult> {
     const payload = validate(embedTextRequestSchema(), asObject(request));
-    const expected = expectedEmbeddingCount(payload);
-    return this.#send('/clip/embed_text', payload, (body) => checkEmbeddings(body, expected), options);
+    return this.#send('/clip/embed_text', payload, embeddingsCheck, options);
   }
 
   /**
@@ -106,8 +117,7 @@ export class ClipClient {
   compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
     const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
-    const expected = expectedSimilarityShape(payload);
-    return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), options);
+    return this.#send('/clip/compare', payload, similarityCheck, options);
   }
 
   /**
@@ -125,7 +135,7 @@ export class ClipClient {
     // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
     const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
     const [{ embeddings }, vectors] = await Promise.all([
-      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), request),
+      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, embeddingsCheck, request),
       this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing, request)),
     ]);
     return rankLabels(embeddings[0]!, names as L[], vectors, topK);
@@ -217,10 +227,10 @@ export class ClipClient {
   }
 
   /** Every route's last step: the call's limits, the complete wire payload, then the request pipeline. */
-  #send<T extends object>(route: Route, payload: Record<string, unknown>, check: ResponseCheck, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
+  #send<T extends object>(route: Route, payload: Record<string, unknown>, checkOf: CheckOf, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
     const limits = callLimits(this.#options, options);
-    const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey);
-    return this.#sender.send<T>(route, wire, check, limits);
+    const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey, options?.extraBody);
+    return this.#sender.send<T>(route, wire, checkOf(wire), limits, textContextHint(route, wire));
   }
 
   /** Keeps the key out of `console.log(client)` and `util.inspect`. */
@@ -231,7 +241,7 @@ export class ClipClient {
 
 /** Per-request options of a batch job's requests. */
 function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined): RequestOptions {
-  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries };
+  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, extraBody: options.extraBody };
 }
 
 export type { ResponseHeaders };

@@ -18,7 +18,7 @@ import type { CallLimits, SenderConfig } from '../request/pipeline.js';
 import { resolveRetryPolicy, type BackoffOptions, type RetryOn } from '../request/retry.js';
 import { createTransport } from '../transport/default.js';
 import type { FetchFunction } from '../transport/fetch.js';
-import type { ClipVersion } from '../wire/clip-versions.js';
+import { CLIP_VERSIONS, isClipVersion, type ClipVersion } from '../wire/clip-versions.js';
 import { apiKeyQuery } from '../wire/schemas.js';
 import { VERSION } from './version.js';
 
@@ -84,6 +84,12 @@ export interface RequestOptions {
   deadlineMs?: number;
   /** Retries for this call. Default: the client's `maxRetries`. */
   maxRetries?: number;
+  /**
+   * Body fields sent as they are, unchecked, for what this SDK does not know yet: a newer server's
+   * field, or a CLIP version newer than `CLIP_VERSIONS` (`{ clip_version_id: 'ViT-H-14' }`). A field
+   * the request already has, or `api_key`, is refused. Default: none.
+   */
+  extraBody?: Record<string, unknown> | undefined;
 }
 
 const DEFAULT_BASE_URL = 'https://infer.roboflow.com';
@@ -110,6 +116,9 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
   checkNumberOption('maxRequestBytes', options.maxRequestBytes, { min: 0, infinity: true });
   checkNumberOption('maxResponseBytes', options.maxResponseBytes, { min: 0, infinity: true });
   checkNumberOption('labelCacheSize', options.labelCacheSize, { min: 0, integer: true });
+  if (options.clipVersion !== undefined && !isClipVersion(options.clipVersion)) {
+    throw invalidOption('clipVersion', `must be one of ${CLIP_VERSIONS.join(', ')} (a version this SDK does not know yet goes in each call's extraBody)`);
+  }
   const retryPolicy = resolveRetryPolicy(options.retryOn, options.backoff);
 
   const bases = parseBaseUrls(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL), options.dispatcher !== undefined);

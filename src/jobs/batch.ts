@@ -24,6 +24,8 @@ export interface BatchOptions {
   timeoutMs?: number;
   /** Retries of each request. Default: the client's `maxRetries`. */
   maxRetries?: number;
+  /** Body fields sent unchecked with each request, as the call option `extraBody`. Default: none. */
+  extraBody?: Record<string, unknown> | undefined;
 }
 
 export interface BatchLimits {
