@@ -30,6 +30,7 @@ export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMe
 export { DEFAULT_RETRY_STATUSES } from './request/retry.js';
 export type { BackoffOptions, RetryOn } from './request/retry.js';
 export type { ClipLogger } from './request/logger.js';
+export type { ImageBatchingMode } from './request/image-batching.js';
 // The index and the similarity math live on `roboflow-clip/vectors`; the types the client's search
 // methods take and return are named here too.
 export { EmbeddingIndexError } from './errors/errors.js';

@@ -130,9 +130,9 @@ describe('ClipResponseError', () => {
     expect(error.message).toContain('not JSON');
   });
 
-  it('is raised when the server returns one embedding for several images', async () => {
+  it('is raised when the server returns fewer embeddings than images, with imageBatching "always"', async () => {
     stub.answer = ok({ embeddings: [[0.1, 0.2], [0.3, 0.4]] });
-    const error = await failure(stubClient().embedImage({ image: images }), ClipResponseError);
+    const error = await failure(stubClient({ imageBatching: 'always' }).embedImage({ image: images }), ClipResponseError);
     expect(error.message).toMatch(/2 embedding\(s\) for 3 input/);
     expect(error.body).toEqual({ embeddings: [[0.1, 0.2], [0.3, 0.4]] });
   });

@@ -18,6 +18,7 @@ import {
 } from '../jobs/classify.js';
 import { checkIndexMatchesClient, checkK, checkQueryDimension } from '../jobs/search.js';
 import { ClipBatchError, type ResponseHeaders } from '../errors/errors.js';
+import { ImageBatching } from '../request/image-batching.js';
 import { RequestSender, type ResponseCheck } from '../request/pipeline.js';
 import type { EmbeddingIndex, SearchHit } from '../vectors/embedding-index.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
@@ -83,6 +84,7 @@ export class ClipClient {
   readonly #options: ResolvedOptions;
   readonly #sender: RequestSender;
   readonly #labelEmbeddings: LabelEmbeddingCache;
+  readonly #imageBatching: ImageBatching;
 
   constructor(options: ClipClientOptions = {}) {
     this.#options = resolveOptions(options);
@@ -90,6 +92,8 @@ export class ClipClient {
     this.baseUrl = this.baseUrls[0]!;
     this.#sender = new RequestSender(this.#options);
     this.#labelEmbeddings = new LabelEmbeddingCache(this.#options.labelCacheSize);
+    const server = this.baseUrls.map((url) => new URL(url).origin).join(', ');
+    this.#imageBatching = new ImageBatching(this.#options.imageBatching, server, this.#options.logger);
   }
 
   /** The CLIP model this client requests (`clipVersion` option), or undefined for the server's default. */
@@ -226,11 +230,16 @@ export class ClipClient {
     return this.#options.transport.close();
   }
 
-  /** Every route's last step: the call's limits, the complete wire payload, then the request pipeline. */
+  /**
+   * Every route's last step: the call's limits, the complete wire payload, then the request pipeline,
+   * through the image batching policy for a payload of several images.
+   */
   #send<T extends object>(route: Route, payload: Record<string, unknown>, checkOf: CheckOf, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
     const limits = callLimits(this.#options, options);
     const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey, options?.extraBody);
-    return this.#sender.send<T>(route, wire, checkOf(wire), limits, textContextHint(route, wire));
+    const hint = textContextHint(route, wire);
+    const sent = this.#imageBatching.send(wire, checkOf, limits, (part, check, partLimits) => this.#sender.send(route, part, check, partLimits, hint));
+    return sent as Promise<unknown> as Promise<T & { readonly meta: ResponseMeta }>;
   }
 
   /** Keeps the key out of `console.log(client)` and `util.inspect`. */

@@ -13,6 +13,7 @@ import {
   TIMEOUT_RULE,
   warnPlainHttpKey,
 } from '../request/guards.js';
+import { IMAGE_BATCHING_MODES, type ImageBatchingMode } from '../request/image-batching.js';
 import type { ClipLogger } from '../request/logger.js';
 import type { CallLimits, SenderConfig } from '../request/pipeline.js';
 import { resolveRetryPolicy, type BackoffOptions, type RetryOn } from '../request/retry.js';
@@ -72,6 +73,15 @@ export interface ClipClientOptions {
   headers?: Record<string, string>;
   /** Label text embeddings `classify` keeps (least recently used dropped first); 0 disables the cache. Default: 4096. */
   labelCacheSize?: number;
+  /**
+   * How a call of several images (`embedImage` with a list, `compare` with image prompts) is sent.
+   * `'auto'`: in one request; when the server answers fewer results than images, or HTTP 500 (the
+   * default backend of inference 1.5.0 does), the images are re-sent one per request and, once that
+   * worked, that server gets one image per request from then on (logged once at `warn`). `'never'`:
+   * always one image per request. `'always'`: one request, never re-sent. Texts are always batched.
+   * Default: `'auto'`.
+   */
+  imageBatching?: ImageBatchingMode | undefined;
 }
 
 /** Per-call overrides. */
@@ -103,6 +113,7 @@ export interface ResolvedOptions extends SenderConfig, Omit<CallLimits, 'signal'
   /** The key when it travels in the body, else undefined. */
   bodyApiKey: string | undefined;
   labelCacheSize: number | undefined;
+  imageBatching: ImageBatchingMode;
 }
 
 /** Reads the environment, applies the defaults and checks every option; throws `ClipValidationError` on a bad one. */
@@ -116,6 +127,8 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
   checkNumberOption('maxRequestBytes', options.maxRequestBytes, { min: 0, infinity: true });
   checkNumberOption('maxResponseBytes', options.maxResponseBytes, { min: 0, infinity: true });
   checkNumberOption('labelCacheSize', options.labelCacheSize, { min: 0, integer: true });
+  const imageBatching = options.imageBatching ?? 'auto';
+  if (!IMAGE_BATCHING_MODES.includes(imageBatching)) throw invalidOption('imageBatching', 'must be "auto", "always" or "never"');
   if (options.clipVersion !== undefined && !isClipVersion(options.clipVersion)) {
     throw invalidOption('clipVersion', `must be one of ${CLIP_VERSIONS.join(', ')} (a version this SDK does not know yet goes in each call's extraBody)`);
   }
@@ -149,6 +162,7 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
     deadlineMs: options.deadlineMs ?? Number.POSITIVE_INFINITY,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
     labelCacheSize: options.labelCacheSize,
+    imageBatching,
   };
 }
 
