@@ -4,7 +4,7 @@
 // prompts one similarity. Texts it batches correctly.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClipApiError, ClipClient, ClipResponseError, type ClipClientOptions, type ClipLogger, type WireImage } from '../src/index.js';
+import { ClipApiError, ClipClient, ClipResponseError, ClipTimeoutError, type ClipClientOptions, type ClipLogger, type WireImage } from '../src/index.js';
 import { cosineSimilarity, softmax } from '../src/vectors.js';
 import { startStub, type StubServer } from './helpers/http.js';
 import { PNG_BASE64 } from './fixtures/images.js';
@@ -201,6 +201,21 @@ describe("imageBatching 'auto' (the default)", () => {
     server.requests.length = 0;
     await c.embedImage({ image: [red, blue] });
     expect(imagesPerRequest()).toEqual([2, 1, 1]);
+  });
+
+  it('the requests of one image each share the call’s deadline', async () => {
+    const slow = await startStub((req, res) => {
+      const reply = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ embeddings: [imageEmbedding(red)] }));
+      setTimeout(reply, 150);
+    });
+    const c = client({ baseUrl: slow.url, imageBatching: 'never' });
+    try {
+      const error = await c.embedImage({ image: [red, red, red, red] }, { deadlineMs: 400 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClipTimeoutError);
+      expect(slow.requests.length).toBeLessThan(4);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('one image goes in one request, with no check of its own', async () => {

@@ -63,10 +63,17 @@ export function decodeBase64Head(value: string, count: number): { bytes: Uint8Ar
   return { bytes: bytes.subarray(0, count), complete: head === value && bytes.length <= count };
 }
 
-/** What the server's decoder skips inside base64: ASCII whitespace, such as the line breaks `base64` prints every 76 characters. */
+/** What the server's decoder skips inside base64: ASCII whitespace. */
 const BASE64_WHITESPACE = /[\t\n\v\f\r ]+/g;
 
-/** `value` without the whitespace the server skips. */
-export function removeBase64Whitespace(value: string): string {
-  return value.replace(BASE64_WHITESPACE, '');
+/**
+ * `value` without the whitespace the server skips, when it is valid base64 then; else undefined. The
+ * line breaks `base64` prints every 76 characters go first, by a plain replace: over megabytes, several
+ * times faster than the regex that removes the rest.
+ */
+export function base64WithoutWhitespace(value: string): string | undefined {
+  const joined = value.replaceAll('\n', '');
+  if (isValidBase64(joined)) return joined;
+  const stripped = joined.replace(BASE64_WHITESPACE, '');
+  return stripped !== joined && isValidBase64(stripped) ? stripped : undefined;
 }

@@ -1,4 +1,4 @@
-import { decodeBase64Head, encodeBase64, isValidBase64, removeBase64Whitespace } from './base64.js';
+import { base64WithoutWhitespace, decodeBase64Head, encodeBase64, isValidBase64 } from './base64.js';
 import { SAMPLE_BYTES, textInsteadOfImage } from './image-bytes.js';
 import { loadNodeFs } from '../platform/node-fs.js';
 
@@ -71,10 +71,10 @@ function fromUrl(value: string): WireImage | string {
  * removed before sending, and looked for only when the strict check fails, so a clean value is not copied.
  */
 function fromBase64(given: string): WireImage | string {
-  const valid = isValidBase64(given);
-  const value = valid ? given : removeBase64Whitespace(given);
-  if (value.length === 0) return 'base64 image is empty';
-  if (!valid && (value === given || !isValidBase64(value))) return 'base64 image is not valid padded base64 (A-Z a-z 0-9 + /, = padding; whitespace is skipped)';
+  const value = isValidBase64(given) ? given : base64WithoutWhitespace(given);
+  if (value === undefined) {
+    return given.trim() === '' ? 'base64 image is empty' : 'base64 image is not valid padded base64 (A-Z a-z 0-9 + /, = padding; whitespace is skipped)';
+  }
   const { bytes, complete } = decodeBase64Head(value, SAMPLE_BYTES);
   const text = textInsteadOfImage(bytes, complete);
   if (text) return `base64 image decodes to ${text}, not an encoded image (the server answers 400 Malformed base64 input image)`;
