@@ -77,14 +77,16 @@ function fromBase64(given: string): WireImage | string {
   }
   const { bytes, complete } = decodeBase64Head(value, SAMPLE_BYTES);
   const text = textInsteadOfImage(bytes, complete);
-  if (text) return `base64 image decodes to ${text}, not an encoded image (the server answers 400 Malformed base64 input image)`;
+  if (text) return `base64 image decodes to ${text}${NOT_AN_IMAGE}`;
   return { type: 'base64', value };
 }
+
+const NOT_AN_IMAGE = ', not an encoded image (the server answers 400 Malformed base64 input image)';
 
 function fromBytes(bytes: Uint8Array): WireImage | string {
   if (bytes.byteLength === 0) return 'image bytes are empty';
   const text = textInsteadOfImage(bytes.subarray(0, SAMPLE_BYTES), bytes.byteLength <= SAMPLE_BYTES);
-  if (text) return `image bytes are ${text}, not an encoded image (the server answers 400 Malformed base64 input image)`;
+  if (text) return `image bytes are ${text}${NOT_AN_IMAGE}`;
   return { type: 'base64', value: encodeBase64(bytes) };
 }
 
