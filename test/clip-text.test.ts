@@ -64,6 +64,11 @@ describe('texts longer than CLIP context', () => {
     expect(error.issues[0]!.message).toContain("77-token context");
   });
 
+  it('refuses a short text whose lower-cased form has more than 75 pieces', async () => {
+    const error = await refusal(ctx.clip.embedText({ text: 'İ'.repeat(38) }));
+    expect(error.issues[0]!.message).toContain('has 76 CLIP pieces');
+  });
+
   it('refuses a text of 76 pieces in every place a text goes', async () => {
     const long = pieces(76);
     await refusal(ctx.clip.embedText({ text: long }));

@@ -50,12 +50,12 @@ function parseItem(value: unknown, type: ItemType, path: Path, ctx: Ctx, typeFie
 
 /**
  * Why the server would fail a request carrying `text` (HTTP 500), when its pieces alone already pass
- * CLIP's context; undefined when it may fit. A text is counted only when it could hold that many:
- * lower-casing at most doubles its length (`İ` becomes `i` and a combining dot), and each piece takes
- * at least one character.
+ * CLIP's context; undefined when it may fit. A text is counted only when it could hold that many: each
+ * piece takes at least one character of the lower-cased text, which is as long as the text unless it
+ * holds `İ` (lower-cased to `i` and a combining dot).
  */
 export function clipTextIssue(text: string): string | undefined {
-  if (text.length * 2 <= MAX_CLIP_TEXT_PIECES) return;
+  if (text.length <= MAX_CLIP_TEXT_PIECES && !text.includes('\u0130')) return;
   const pieces = countClipPieces(text);
   if (pieces <= MAX_CLIP_TEXT_PIECES) return;
   return `text "${preview(text)}" has ${pieces} CLIP pieces (words, digits, punctuation), above the ${MAX_CLIP_TEXT_PIECES} that fit CLIP's 77-token context; the server would fail the request`;
