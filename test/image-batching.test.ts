@@ -128,6 +128,8 @@ describe("imageBatching 'auto' (the default)", () => {
     const result = await client().embedImage({ image: [red, blue] });
     expect(result.embeddings).toEqual([imageEmbedding(red), imageEmbedding(blue)]);
     expect(imagesPerRequest()).toEqual([2, 1, 1]);
+    // Each image alone, not as a list of one: the form the transcript shows the server answering right.
+    expect(server.requests.slice(1).map((r) => (JSON.parse(r.rawBody) as Body).image)).toEqual([red, blue]);
     expect(result.time).toBeCloseTo(0.5);
     expect(result.meta.status).toBe(200);
   });
@@ -163,6 +165,7 @@ describe("imageBatching 'auto' (the default)", () => {
     const named = await client().compare({ subject: 'a red square', subject_type: 'text', prompt: { r: red, b: blue }, prompt_type: 'image' });
     expect(named.similarity).toEqual({ r: correctSimilarity('a red square', red), b: correctSimilarity('a red square', blue) });
     expect(Object.keys(named.similarity)).toEqual(['r', 'b']);
+    expect(server.requests.slice(-2).map((r) => (JSON.parse(r.rawBody) as Body).prompt)).toEqual([red, blue]);
   });
 
   it('compareMany: any number of image prompts, merged back in order', async () => {

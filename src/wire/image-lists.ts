@@ -9,7 +9,10 @@ import { isNameMap } from './schemas.js';
 export interface ImageList {
   /** How many images the payload carries (at least 2). */
   readonly count: number;
-  /** The payload with only its image at `index`, in the payload's own form (a list or a name map of one). */
+  /**
+   * The payload with only its image at `index`, as one image rather than a list or name map of one:
+   * the form the transcript shows every server answering right.
+   */
   single(index: number): Record<string, unknown>;
   /** Whether a 2xx body carries fewer results than the payload has images. */
   isShort(body: unknown): boolean;
@@ -31,7 +34,7 @@ export function imageListOf(payload: Record<string, unknown>): ImageList | undef
 function listOf(payload: Record<string, unknown>, field: 'image' | 'prompt', items: unknown[], results: 'embeddings' | 'similarity'): ImageList {
   return {
     count: items.length,
-    single: (index) => ({ ...payload, [field]: [items[index]] }),
+    single: (index) => ({ ...payload, [field]: items[index] }),
     isShort: (body) => {
       const found = isPlainObject(body) ? body[results] : undefined;
       return Array.isArray(found) && found.length < items.length;
@@ -43,14 +46,14 @@ function listOf(payload: Record<string, unknown>, field: 'image' | 'prompt', ite
 function nameMapOf(payload: Record<string, unknown>, prompt: Record<string, unknown>, names: string[]): ImageList {
   return {
     count: names.length,
-    single: (index) => ({ ...payload, prompt: { [names[index]!]: prompt[names[index]!] } }),
+    single: (index) => ({ ...payload, prompt: prompt[names[index]!] }),
     isShort: (body) => {
       const found = isPlainObject(body) ? body.similarity : undefined;
       return isPlainObject(found) && Object.keys(found).length < names.length;
     },
     merge: (parts) => ({
       ...mergedFields(parts),
-      similarity: Object.fromEntries(names.map((name, i) => [name, (parts[i]!.similarity as Record<string, number>)[name]])),
+      similarity: Object.fromEntries(names.map((name, i) => [name, (parts[i]!.similarity as number[])[0]])),
     }),
   };
 }
