@@ -18,9 +18,10 @@ export {
 } from './errors/errors.js';
 export type { ValidationIssue, ResponseHeaders } from './errors/errors.js';
 export { imageFromFile } from './wire/images.js';
-export type { ImageInput, WireImage } from './wire/images.js';
+export type { ImageInput, WireImage, WireImageInput } from './wire/images.js';
 export { CLIP_VERSIONS, EMBEDDING_DIMENSIONS } from './wire/clip-versions.js';
 export type { ClipVersion } from './wire/clip-versions.js';
+export { countClipPieces, MAX_CLIP_TEXT_PIECES } from './wire/clip-text.js';
 export { MAX_ITEMS_PER_REQUEST } from './wire/schemas.js';
 export type {
   CommonRequestFields,
@@ -33,6 +34,7 @@ export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMe
 export { DEFAULT_RETRY_STATUSES } from './request/retry.js';
 export type { BackoffOptions, RetryOn } from './request/retry.js';
 export type { ClipLogger } from './request/logger.js';
+export type { ImageBatchingMode } from './request/image-batching.js';
 // The index and the similarity math live on `roboflow-clip/vectors`; the types the client's search
 // methods take and return are named here too.
 export { EmbeddingIndexError } from './errors/errors.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { isValidBase64 } from '../src/wire/base64.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { base64WithoutWhitespace, decodeBase64Head, isValidBase64 } from '../src/wire/base64.js';
 
 /** Longer than the validator's decoding step, so that strings span several steps. */
 const LARGE = 200_000;
@@ -37,5 +37,47 @@ describe('isValidBase64', () => {
       fc.property(fc.stringMatching(/^[A-Za-z0-9+/=_\- ]{0,24}$/), (value) => isValidBase64(value) === reference(value)),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('base64WithoutWhitespace', () => {
+  const value = encoded(3000, 5);
+
+  it('removes line breaks, spaces, tabs and CRLFs, and gives back valid base64', () => {
+    expect(base64WithoutWhitespace(value.replace(/(.{76})/g, '$1\n'))).toBe(value);
+    expect(base64WithoutWhitespace(value.replace(/(.{64})/g, '$1\r\n').replace(/(.{9})/, '$1 \t\v\f '))).toBe(value);
+  });
+
+  it('gives undefined for what is not base64 without whitespace either', () => {
+    expect(base64WithoutWhitespace(`${value.slice(0, 100)}\n$${value.slice(101)}`)).toBeUndefined();
+    expect(base64WithoutWhitespace('abcde\n')).toBeUndefined();
+    expect(base64WithoutWhitespace(' \n ')).toBeUndefined();
+  });
+});
+
+describe('decodeBase64Head', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.resetModules();
+  });
+
+  const bytes = Buffer.from(encoded(2000, 9), 'base64');
+  /** The head as plain numbers: Buffer and Uint8Array compare alike. */
+  const plain = ({ bytes: head, complete }: { bytes: Uint8Array; complete: boolean }) => ({ bytes: [...head], complete });
+
+  it('decodes the first bytes only, and says whether they are all of them', () => {
+    expect(plain(decodeBase64Head(bytes.toString('base64'), 512))).toEqual({ bytes: [...bytes.subarray(0, 512)], complete: false });
+    expect(plain(decodeBase64Head(bytes.subarray(0, 512).toString('base64'), 512))).toEqual({ bytes: [...bytes.subarray(0, 512)], complete: true });
+    expect(decodeBase64Head(bytes.subarray(0, 513).toString('base64'), 512).complete).toBe(false);
+  });
+
+  it('decodes the same without Buffer (Workers, browsers)', async () => {
+    vi.stubGlobal('Buffer', undefined);
+    vi.resetModules();
+    const edge = await import('../src/wire/base64.js');
+    for (const size of [1, 2, 3, 511, 512, 513, 2000]) {
+      const value = bytes.subarray(0, size).toString('base64');
+      expect(plain(edge.decodeBase64Head(value, 512))).toEqual(plain(decodeBase64Head(value, 512)));
+    }
   });
 });

@@ -55,12 +55,12 @@ describe('ClipApiError', () => {
   });
 
   it('reports a 500 with its message, without retrying it', async () => {
-    const tooLong = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
-    const error = await failure(client({ maxRetries: 2 }).embedText({ text: tooLong }), ClipApiError);
+    stub.answer = reply(500, { message: 'Internal error.' });
+    const error = await failure(stubClient({ maxRetries: 2 }).embedText({ text: 'a cat' }), ClipApiError);
     expect(error.status).toBe(500);
     expect(error.message).toContain('Internal error.');
     expect(error.helpUrl).toBeUndefined();
-    expect(ctx.mock.requests).toHaveLength(1);
+    expect(stub.requests).toHaveLength(1);
   });
 
   it('keeps a non-JSON error body as text', async () => {
@@ -130,9 +130,9 @@ describe('ClipResponseError', () => {
     expect(error.message).toContain('not JSON');
   });
 
-  it('is raised when the server returns one embedding for several images', async () => {
+  it('is raised when the server returns fewer embeddings than images, with imageBatching "always"', async () => {
     stub.answer = ok({ embeddings: [[0.1, 0.2], [0.3, 0.4]] });
-    const error = await failure(stubClient().embedImage({ image: images }), ClipResponseError);
+    const error = await failure(stubClient({ imageBatching: 'always' }).embedImage({ image: images }), ClipResponseError);
     expect(error.message).toMatch(/2 embedding\(s\) for 3 input/);
     expect(error.body).toEqual({ embeddings: [[0.1, 0.2], [0.3, 0.4]] });
   });

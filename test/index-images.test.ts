@@ -71,7 +71,9 @@ describe('indexImages', () => {
 
   it("with onError 'skip' goes on past failed requests, keeps the good images of a refused batch and reports the failed ids", async () => {
     const stub = await startStub((req, res) => {
-      const sent = (JSON.parse(req.rawBody) as { image: { value: string }[] }).image;
+      // A batch is a list; after a 500 the client tries the batch's images one by one, each on its own.
+      const image = (JSON.parse(req.rawBody) as { image: { value: string } | { value: string }[] }).image;
+      const sent = Array.isArray(image) ? image : [image];
       if (sent.some((i) => i.value.endsWith('item-3.jpg'))) {
         res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Could not load input image.' }));
       } else {
@@ -93,7 +95,9 @@ describe('indexImages', () => {
 
   it("with the default 'stop' rejects with ClipBatchError and keeps what it wrote, so a rerun resumes", async () => {
     const stub = await startStub((req, res) => {
-      const sent = (JSON.parse(req.rawBody) as { image: { value: string }[] }).image;
+      // A batch is a list; after a 500 the client tries the batch's images one by one, each on its own.
+      const image = (JSON.parse(req.rawBody) as { image: { value: string } | { value: string }[] }).image;
+      const sent = Array.isArray(image) ? image : [image];
       if (sent.some((i) => i.value.endsWith('item-10.jpg'))) res.writeHead(500).end();
       else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ embeddings: sent.map(() => [1, 0, 0]) }));
     });

@@ -21,7 +21,11 @@ const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
 const urlImage = fc
   .webPath()
   .map((path) => ({ type: 'url' as const, value: `https://images.example.com/${encodeURI(path.replace(/^\/+/, ''))}` }));
-const base64Image = fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => ({ type: 'base64' as const, value: Buffer.from(bytes).toString('base64') }));
+/** An encoded image's bytes: a JPEG's start-of-image marker, then anything. */
+const JPEG_SOI = [0xff, 0xd8, 0xff];
+const base64Image = fc
+  .uint8Array({ maxLength: 64 })
+  .map((bytes) => ({ type: 'base64' as const, value: Buffer.from([...JPEG_SOI, ...bytes]).toString('base64') }));
 const image = fc.oneof(urlImage, base64Image);
 const upTo8 = <T>(item: fc.Arbitrary<T>) => fc.array(item, { minLength: 1, maxLength: 8 });
 /** Names of a name-map prompt; an object with both `type` and `value` would read as one image. */
@@ -52,9 +56,17 @@ const validCall: fc.Arbitrary<Call> = fc.oneof(
 const notAString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.object({ maxDepth: 1 }), fc.array(fc.integer(), { maxLength: 3 }));
 const notAnImage = fc.oneof(
   fc.string({ maxLength: 30 }).filter((s) => !/^(https?:\/\/|data:image\/)/i.test(s)),
-  fc.constantFrom('file', 'numpy', 'pil', 'multipart', 'URL', 'png', '').map((type) => ({ type, value: 'x' })),
+  fc.constantFrom('file', 'numpy', 'pil', 'multipart', 'FILE', 'jpeg', 'png', '').map((type) => ({ type, value: 'x' })),
   fc.constantFrom('ftp://example.com/a.jpg', 'file:///etc/passwd', 'javascript:alert(1)').map((value) => ({ type: 'url', value })),
-  fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 !== 0).map((value) => ({ type: 'base64', value })),
+  fc
+    .string({ minLength: 1, maxLength: 30 })
+    .map((s) => ({ s, clean: s.replace(/[\t\n\v\f\r ]/g, '') }))
+    .filter(({ clean }) => !/^[A-Za-z0-9+/]+={0,2}$/.test(clean) || clean.length % 4 !== 0)
+    .map(({ s }) => ({ type: 'base64', value: s })),
+  fc
+    .string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 })
+    .filter((text) => !/^P[1-7Ff]\s/.test(text)) // the text header of a PNM image
+    .map((text) => ({ type: 'base64', value: Buffer.from(text).toString('base64') })),
   fc.constant({ type: 'base64', value: '' }),
   fc.integer().map((value) => ({ type: 'url', value })),
   fc.constant({ type: 'url', value: 'https://example.com/a.jpg', extra: true }),

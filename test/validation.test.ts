@@ -91,7 +91,8 @@ describe('images', () => {
     const notBase64 = /not valid padded base64/;
     await refused(ctx.clip.embedImage({ image: { type: 'base64', value: 'ab$d' } }), [issue(['image'], notBase64)]);
     await refused(ctx.clip.embedImage({ image: { type: 'base64', value: 'iVBORw0KGgo' } }), [issue(['image'], notBase64)]);
-    await refused(ctx.clip.embedImage({ image: { type: 'base64', value: 'aGk=\naGk=' } }), [issue(['image'], notBase64)]);
+    await refused(ctx.clip.embedImage({ image: { type: 'base64', value: 'aGk=aGk=' } }), [issue(['image'], notBase64)]);
+    await refused(ctx.clip.embedImage({ image: { type: 'base64', value: '/9j/\n4A$A' } }), [issue(['image'], notBase64)]);
   });
 
   it('refuses a bare string that is not a URL or data URL, saying how to mark it', async () => {

@@ -34,6 +34,7 @@ import {
 } from '../jobs/classify.js';
 import { checkK, checkQueryDimension, checkStoreMatchesClient } from '../jobs/search.js';
 import { ClipBatchError, type ResponseHeaders } from '../errors/errors.js';
+import { ImageBatching } from '../request/image-batching.js';
 import { RequestSender, type ResponseCheck } from '../request/pipeline.js';
 import type { SearchHit } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
@@ -49,6 +50,7 @@ import {
   expectedEmbeddingCount,
   expectedSimilarityShape,
   MAX_ITEMS_PER_REQUEST,
+  textContextHint,
   type CompareRequest,
   type EmbedImageRequest,
   type EmbedTextRequest,
@@ -67,6 +69,18 @@ type NamedPromptRequest =
 
 type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
 
+/** A payload's response check: one result per input, in the payload's shape. */
+type CheckOf = (payload: Record<string, unknown>) => ResponseCheck;
+
+const embeddingsCheck: CheckOf = (payload) => {
+  const expected = expectedEmbeddingCount(payload);
+  return (body) => checkEmbeddings(body, expected);
+};
+const similarityCheck: CheckOf = (payload) => {
+  const expected = expectedSimilarityShape(payload);
+  return (body) => checkSimilarity(body, expected);
+};
+
 const IMAGE_FIELDS = ['image'] as const;
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 
@@ -82,6 +96,7 @@ export class ClipClient {
   readonly #options: ResolvedOptions;
   readonly #sender: RequestSender;
   readonly #labelEmbeddings: LabelEmbeddingCache;
+  readonly #imageBatching: ImageBatching;
 
   constructor(options: ClipClientOptions = {}) {
     this.#options = resolveOptions(options);
@@ -89,6 +104,8 @@ export class ClipClient {
     this.baseUrl = this.baseUrls[0]!;
     this.#sender = new RequestSender(this.#options);
     this.#labelEmbeddings = new LabelEmbeddingCache(this.#options.labelCacheSize);
+    const server = this.baseUrls.map((url) => new URL(url).origin).join(', ');
+    this.#imageBatching = new ImageBatching(this.#options.imageBatching, server, this.#options.logger);
   }
 
   /** The CLIP model this client requests (`clipVersion` option), or undefined for the server's default. */
@@ -99,15 +116,13 @@ export class ClipClient {
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
   async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
     const payload = validate(embedImageRequestSchema(), await readBlobs(asObject(request), IMAGE_FIELDS));
-    const expected = expectedEmbeddingCount(payload);
-    return this.#send('/clip/embed_image', payload, (body) => checkEmbeddings(body, expected), options);
+    return this.#send('/clip/embed_image', payload, embeddingsCheck, options);
   }
 
   /** Embeds one text or a list of texts; resolves to one embedding per text, in order. */
   async embedText(request: EmbedTextRequest, options?: RequestOptions): Promise<EmbeddingResult> {
     const payload = validate(embedTextRequestSchema(), asObject(request));
-    const expected = expectedEmbeddingCount(payload);
-    return this.#send('/clip/embed_text', payload, (body) => checkEmbeddings(body, expected), options);
+    return this.#send('/clip/embed_text', payload, embeddingsCheck, options);
   }
 
   /**
@@ -118,8 +133,7 @@ export class ClipClient {
   compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
     const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
-    const expected = expectedSimilarityShape(payload);
-    return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), options);
+    return this.#send('/clip/compare', payload, similarityCheck, options);
   }
 
   /**
@@ -137,7 +151,7 @@ export class ClipClient {
     // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
     const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
     const [{ embeddings }, vectors] = await Promise.all([
-      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), request),
+      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, embeddingsCheck, request),
       this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing, request)),
     ]);
     return rankLabels(embeddings[0]!, names as L[], vectors, topK);
@@ -282,11 +296,16 @@ export class ClipClient {
     return this.#options.transport.close();
   }
 
-  /** Every route's last step: the call's limits, the complete wire payload, then the request pipeline. */
-  #send<T extends object>(route: Route, payload: Record<string, unknown>, check: ResponseCheck, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
+  /**
+   * Every route's last step: the call's limits, the complete wire payload, then the request pipeline,
+   * through the image batching policy for a payload of several images.
+   */
+  #send<T extends object>(route: Route, payload: Record<string, unknown>, checkOf: CheckOf, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
     const limits = callLimits(this.#options, options);
-    const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey);
-    return this.#sender.send<T>(route, wire, check, limits);
+    const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey, options?.extraBody);
+    const hint = textContextHint(route, wire);
+    const sent = this.#imageBatching.send(wire, checkOf, limits, (part, check, partLimits) => this.#sender.send(route, part, check, partLimits, hint));
+    return sent as Promise<unknown> as Promise<T & { readonly meta: ResponseMeta }>;
   }
 
   /** Keeps the key out of `console.log(client)` and `util.inspect`. */
@@ -300,7 +319,7 @@ export type CompareManyOptions = Omit<BatchOptions, 'onError'>;
 
 /** Per-request options of a batch job's requests. */
 function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined): RequestOptions {
-  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries };
+  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, extraBody: options.extraBody };
 }
 
 export type { ResponseHeaders };

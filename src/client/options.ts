@@ -13,12 +13,13 @@ import {
   TIMEOUT_RULE,
   warnPlainHttpKey,
 } from '../request/guards.js';
+import { IMAGE_BATCHING_MODES, type ImageBatchingMode } from '../request/image-batching.js';
 import type { ClipLogger } from '../request/logger.js';
 import type { CallLimits, SenderConfig } from '../request/pipeline.js';
 import { resolveRetryPolicy, type BackoffOptions, type RetryOn } from '../request/retry.js';
 import { createTransport } from '../transport/default.js';
 import type { FetchFunction } from '../transport/fetch.js';
-import type { ClipVersion } from '../wire/clip-versions.js';
+import { CLIP_VERSIONS, isClipVersion, type ClipVersion } from '../wire/clip-versions.js';
 import { apiKeyQuery } from '../wire/schemas.js';
 import { VERSION } from './version.js';
 
@@ -72,6 +73,15 @@ export interface ClipClientOptions {
   headers?: Record<string, string>;
   /** Label text embeddings `classify` keeps (least recently used dropped first); 0 disables the cache. Default: 4096. */
   labelCacheSize?: number;
+  /**
+   * How a call of several images (`embedImage` with a list, `compare` with image prompts) is sent.
+   * `'auto'`: in one request; when the server answers fewer results than images, or HTTP 500 (the
+   * default backend of inference 1.5.0 does), the images are re-sent one per request and, once that
+   * worked, that server gets one image per request from then on (logged once at `warn`). `'never'`:
+   * always one image per request. `'always'`: one request, never re-sent. Texts are always batched.
+   * Default: `'auto'`.
+   */
+  imageBatching?: ImageBatchingMode | undefined;
 }
 
 /** Per-call overrides. */
@@ -84,6 +94,12 @@ export interface RequestOptions {
   deadlineMs?: number;
   /** Retries for this call. Default: the client's `maxRetries`. */
   maxRetries?: number;
+  /**
+   * Body fields sent as they are, unchecked, for what this SDK does not know yet: a newer server's
+   * field, or a CLIP version newer than `CLIP_VERSIONS` (`{ clip_version_id: 'ViT-H-14' }`). A field
+   * the request already has, or `api_key`, is refused. Default: none.
+   */
+  extraBody?: Record<string, unknown> | undefined;
 }
 
 const DEFAULT_BASE_URL = 'https://infer.roboflow.com';
@@ -97,6 +113,7 @@ export interface ResolvedOptions extends SenderConfig, Omit<CallLimits, 'signal'
   /** The key when it travels in the body, else undefined. */
   bodyApiKey: string | undefined;
   labelCacheSize: number | undefined;
+  imageBatching: ImageBatchingMode;
 }
 
 /** Reads the environment, applies the defaults and checks every option; throws `ClipValidationError` on a bad one. */
@@ -110,6 +127,11 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
   checkNumberOption('maxRequestBytes', options.maxRequestBytes, { min: 0, infinity: true });
   checkNumberOption('maxResponseBytes', options.maxResponseBytes, { min: 0, infinity: true });
   checkNumberOption('labelCacheSize', options.labelCacheSize, { min: 0, integer: true });
+  const imageBatching = options.imageBatching ?? 'auto';
+  if (!IMAGE_BATCHING_MODES.includes(imageBatching)) throw invalidOption('imageBatching', 'must be "auto", "always" or "never"');
+  if (options.clipVersion !== undefined && !isClipVersion(options.clipVersion)) {
+    throw invalidOption('clipVersion', `must be one of ${CLIP_VERSIONS.join(', ')} (a version this SDK does not know yet goes in each call's extraBody)`);
+  }
   const retryPolicy = resolveRetryPolicy(options.retryOn, options.backoff);
 
   const bases = parseBaseUrls(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL), options.dispatcher !== undefined);
@@ -140,6 +162,7 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
     deadlineMs: options.deadlineMs ?? Number.POSITIVE_INFINITY,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
     labelCacheSize: options.labelCacheSize,
+    imageBatching,
   };
 }
 

@@ -62,9 +62,11 @@ export class ClipApiError extends ClipRequestError {
   /** The server's `help_url`, when it gave one. */
   readonly helpUrl: string | undefined;
 
-  constructor(init: { status: number; headers: ResponseHeaders; body: unknown; attempts?: number; route?: string }) {
+  /** `hint`: a likely cause the client knows of, added to the message in parentheses. */
+  constructor(init: { status: number; headers: ResponseHeaders; body: unknown; attempts?: number; route?: string; hint?: string | undefined }) {
     const { status, body } = init;
-    super(`HTTP ${status}${init.route ? ` from ${init.route}` : ''}: ${describeErrorBody(body) ?? 'no error message'}`, init);
+    const hint = init.hint ? ` (${init.hint})` : '';
+    super(`HTTP ${status}${init.route ? ` from ${init.route}` : ''}: ${describeErrorBody(body) ?? 'no error message'}${hint}`, init);
     this.status = status;
     this.headers = init.headers;
     this.body = body;

@@ -25,6 +25,8 @@ export interface BatchOptions {
   timeoutMs?: number | undefined;
   /** Retries of each request. Default: the client's `maxRetries`. */
   maxRetries?: number | undefined;
+  /** Body fields sent unchecked with each request, as the call option `extraBody`. Default: none. */
+  extraBody?: Record<string, unknown> | undefined;
   /**
    * What a request that failed (after its retries) does to the job. `'stop'`: the job stops and
    * rejects with `ClipBatchError`, which carries every result that completed. `'skip'`: the job goes

@@ -4,6 +4,7 @@
  */
 import { ClipResponseError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
 import { isPlainObject } from '../wire/images.js';
+import { clipTextIssue } from '../wire/schemas.js';
 import { LruCache } from './lru.js';
 import { cosineSimilarity, softmax } from '../vectors/math.js';
 
@@ -54,11 +55,13 @@ export function parseClassifyRequest(image: unknown, labels: unknown, options: C
   if (topK !== undefined && (!Number.isInteger(topK) || topK < 1)) refuse(['topK'], `must be an integer >= 1, got ${String(topK)}`);
   const names: string[] = [];
   const texts: string[] = [];
+  const paths: (string | number)[][] = [];
   const take = (name: string, text: unknown, path: (string | number)[]) => {
     if (typeof text !== 'string' || text.length === 0) refuse(path, 'must be a non-empty string');
     else {
       names.push(name);
       texts.push(text);
+      paths.push(path);
     }
   };
   if (Array.isArray(labels)) {
@@ -74,9 +77,15 @@ export function parseClassifyRequest(image: unknown, labels: unknown, options: C
     refuse(['labels'], 'must be a list of labels or a name map of label texts');
   }
   if (issues.length === 0 && names.length === 0) refuse(['labels'], 'must hold at least one label');
-  if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid classification');
   const wrap = (text: string) => (template === undefined ? text : template.replaceAll('{}', () => text));
-  return { names, texts: texts.map(wrap) };
+  const wrapped = texts.map(wrap);
+  // Checked here, not when the labels are embedded, as the image request goes out alongside them.
+  wrapped.forEach((text, i) => {
+    const tooLong = clipTextIssue(text);
+    if (tooLong) refuse(paths[i]!, tooLong);
+  });
+  if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid classification');
+  return { names, texts: wrapped };
 }
 
 /** Labels ranked by CLIP's softmax over the scaled cosine similarities, best first; ties keep label order. */

@@ -54,8 +54,17 @@ export class RequestSender {
     this.#config = config;
   }
 
-  /** Sends `body` (the wire JSON) to `route` with retries; resolves to the checked result with its `meta`. */
-  async send<T extends object>(route: string, payload: object, check: ResponseCheck, limits: CallLimits): Promise<T & { readonly meta: ResponseMeta }> {
+  /**
+   * Sends `body` (the wire JSON) to `route` with retries; resolves to the checked result with its `meta`.
+   * `serverErrorHint` is added to the message of a 500 answer.
+   */
+  async send<T extends object>(
+    route: string,
+    payload: object,
+    check: ResponseCheck,
+    limits: CallLimits,
+    serverErrorHint?: string,
+  ): Promise<T & { readonly meta: ResponseMeta }> {
     const started = performance.now();
     const { signal, maxRetries, timeoutMs, deadlineMs } = limits;
     const { transport, requestBase, retryPolicy, logger } = this.#config;
@@ -92,7 +101,8 @@ export class RequestSender {
         }
         error = result;
       } else {
-        error = new ClipApiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route });
+        const hint = response.status === 500 ? serverErrorHint : undefined;
+        error = new ClipApiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route, hint });
         failure = { kind: 'status', status: response.status, headers: response.headers };
       }
 

@@ -12,6 +12,10 @@ export const CLIP_VERSIONS = [
 ] as const;
 export type ClipVersion = (typeof CLIP_VERSIONS)[number];
 
+export function isClipVersion(value: unknown): value is ClipVersion {
+  return (CLIP_VERSIONS as readonly unknown[]).includes(value);
+}
+
 /** Embedding length of each CLIP version. */
 export const EMBEDDING_DIMENSIONS: Readonly<Record<ClipVersion, number>> = {
   RN101: 512,

@@ -1,4 +1,5 @@
-import { encodeBase64, isValidBase64 } from './base64.js';
+import { base64WithoutWhitespace, decodeBase64Head, encodeBase64, isValidBase64 } from './base64.js';
+import { SAMPLE_BYTES, textInsteadOfImage } from './image-bytes.js';
 import { loadNodeFs } from '../platform/node-fs.js';
 
 /** An image as the wire carries it: a URL the server downloads, or the base64 of an encoded image file. */
@@ -7,12 +8,15 @@ export interface WireImage {
   value: string;
 }
 
+/** The wire object as a caller may write it: the server matches `type` case-insensitively. */
+export type WireImageInput = WireImage | { type: 'URL' | 'BASE64'; value: string };
+
 /**
- * Every form an image may take: the wire object; an `http(s)://` URL string or `URL`; a
- * `data:image/...;base64,` string; or the encoded file's bytes (`Uint8Array`, `Buffer`,
- * `ArrayBuffer`, `Blob`), sent as base64.
+ * Every form an image may take: the wire object (its `type` in any case, sent lower-cased); an
+ * `http(s)://` URL string or `URL`; a `data:image/...;base64,` string; or the encoded file's bytes
+ * (`Uint8Array`, `Buffer`, `ArrayBuffer`, `Blob`), sent as base64.
  */
-export type ImageInput = WireImage | string | URL | Uint8Array | ArrayBuffer | Blob;
+export type ImageInput = WireImageInput | string | URL | Uint8Array | ArrayBuffer | Blob;
 
 const DATA_URL = /^data:image\/[\w.+-]+;base64,/i;
 const SERVER_SIDE_TYPES = new Set<unknown>(['file', 'numpy', 'pil', 'multipart']);
@@ -38,11 +42,12 @@ function fromString(value: string): WireImage | string {
   return `the string "${preview(value)}" is not marked as an image: ${HOW_TO_MARK}`;
 }
 
-function fromWireObject({ type, value, ...extra }: Record<string, unknown>): WireImage | string {
+function fromWireObject({ type: given, value, ...extra }: Record<string, unknown>): WireImage | string {
+  const type = typeof given === 'string' ? given.toLowerCase() : given;
   if (type !== 'url' && type !== 'base64') {
     return SERVER_SIDE_TYPES.has(type)
-      ? `image type "${type}" reads the server's disk and is not accepted; use "url" or "base64"`
-      : `image type must be "url" or "base64", got ${JSON.stringify(type)}`;
+      ? `image type "${String(given)}" reads the server's disk and is not accepted; use "url" or "base64"`
+      : `image type must be "url" or "base64", got ${JSON.stringify(given)}`;
   }
   const unknown = Object.keys(extra);
   if (unknown.length > 0) return `unknown image field(s): ${unknown.join(', ')}`;
@@ -61,14 +66,27 @@ function fromUrl(value: string): WireImage | string {
   return { type: 'url', value };
 }
 
-function fromBase64(value: string): WireImage | string {
-  if (value.length === 0) return 'base64 image is empty';
-  if (!isValidBase64(value)) return 'base64 image is not valid padded base64 (A-Z a-z 0-9 + /, no whitespace)';
+/**
+ * The server skips whitespace inside base64 (`base64` breaks its lines every 76 characters); it is
+ * removed before sending, and looked for only when the strict check fails, so a clean value is not copied.
+ */
+function fromBase64(given: string): WireImage | string {
+  const value = isValidBase64(given) ? given : base64WithoutWhitespace(given);
+  if (value === undefined) {
+    return given.trim() === '' ? 'base64 image is empty' : 'base64 image is not valid padded base64 (A-Z a-z 0-9 + /, = padding; whitespace is skipped)';
+  }
+  const { bytes, complete } = decodeBase64Head(value, SAMPLE_BYTES);
+  const text = textInsteadOfImage(bytes, complete);
+  if (text) return `base64 image decodes to ${text}${NOT_AN_IMAGE}`;
   return { type: 'base64', value };
 }
 
+const NOT_AN_IMAGE = ', not an encoded image (the server answers 400 Malformed base64 input image)';
+
 function fromBytes(bytes: Uint8Array): WireImage | string {
   if (bytes.byteLength === 0) return 'image bytes are empty';
+  const text = textInsteadOfImage(bytes.subarray(0, SAMPLE_BYTES), bytes.byteLength <= SAMPLE_BYTES);
+  if (text) return `image bytes are ${text}${NOT_AN_IMAGE}`;
   return { type: 'base64', value: encodeBase64(bytes) };
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { countClipPieces, MAX_CLIP_TEXT_PIECES } from './clip-text.js';
 import { CLIP_VERSIONS, type ClipVersion } from './clip-versions.js';
 import { isPlainObject, toWireImage, type ImageInput } from './images.js';
 
@@ -31,7 +33,11 @@ function refuse(ctx: Ctx, path: Path, message: string): never {
 function parseItem(value: unknown, type: ItemType, path: Path, ctx: Ctx, typeField?: string): unknown {
   if (value === undefined) return refuse(ctx, path, 'is required');
   if (type === 'text') {
-    if (typeof value === 'string') return value || refuse(ctx, path, 'text must not be empty');
+    if (typeof value === 'string') {
+      if (!value) return refuse(ctx, path, 'text must not be empty');
+      const tooLong = clipTextIssue(value);
+      return tooLong ? refuse(ctx, path, tooLong) : value;
+    }
     const found = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
     const hint = typeField && typeof value === 'object' && value ? ` (for an image, set ${typeField}: "image")` : '';
     return refuse(ctx, path, `expected a string, got ${found}${hint}`);
@@ -40,6 +46,23 @@ function parseItem(value: unknown, type: ItemType, path: Path, ctx: Ctx, typeFie
   if (typeof image !== 'string') return image;
   const hint = typeField && typeof value === 'string' ? ` (for text, set ${typeField}: "text")` : '';
   return refuse(ctx, path, image + hint);
+}
+
+/**
+ * Why the server would fail a request carrying `text` (HTTP 500), when its pieces alone already pass
+ * CLIP's context; undefined when it may fit. A text is counted only when it could hold that many: each
+ * piece takes at least one character of the lower-cased text, which is as long as the text unless it
+ * holds `İ` (lower-cased to `i` and a combining dot).
+ */
+export function clipTextIssue(text: string): string | undefined {
+  if (text.length <= MAX_CLIP_TEXT_PIECES && !text.includes('\u0130')) return;
+  const pieces = countClipPieces(text);
+  if (pieces <= MAX_CLIP_TEXT_PIECES) return;
+  return `text "${preview(text)}" has ${pieces} CLIP pieces (words, digits, punctuation), above the ${MAX_CLIP_TEXT_PIECES} that fit CLIP's 77-token context; the server would fail the request`;
+}
+
+function preview(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 /** One item, or a list of 1 to `max` of them. */
@@ -57,12 +80,15 @@ function checkCount(count: number, max: number): string | undefined {
   if (count > max) return `must hold at most ${max} items per request, got ${count}`;
 }
 
+/** A typo is likelier than a version newer than this SDK, which `extraBody` can still send. */
+const UNKNOWN_CLIP_VERSION = `must be one of ${CLIP_VERSIONS.join(', ')} (a version this SDK does not know yet goes in the call option extraBody: { clip_version_id })`;
+
 /** Fields every route accepts besides its own (the key itself travels through the client's `apiKey`); all optional. */
 const commonFields = lazy(
   () =>
     z
       .object({
-        clip_version_id: z.enum(CLIP_VERSIONS, { error: `must be one of ${CLIP_VERSIONS.join(', ')}` }),
+        clip_version_id: z.enum(CLIP_VERSIONS, { error: UNKNOWN_CLIP_VERSION }),
         id: z.string(),
         usage_billable: z.boolean(),
         start: z.number(),
@@ -166,15 +192,47 @@ export type CompareRequest = CommonRequestFields &
     | { prompt: Prompts<ImageInput, NamedImagePrompts>; prompt_type: 'image' }
   );
 
-/** Adds what the client supplies to a validated payload: its default CLIP version and, for the body channel, the key. */
+/**
+ * Adds what the client supplies to a validated payload: the call's `extraBody` fields, its default
+ * CLIP version and, for the body channel, the key.
+ */
 export function completeWirePayload(
   payload: Record<string, unknown>,
   clipVersion: ClipVersion | undefined,
   bodyApiKey: string | undefined,
+  extraBody?: Record<string, unknown>,
 ): Record<string, unknown> {
+  if (extraBody !== undefined) Object.assign(payload, checkExtraBody(extraBody, payload));
   if (clipVersion !== undefined && payload.clip_version_id === undefined) payload.clip_version_id = clipVersion;
   if (bodyApiKey !== undefined) payload.api_key = bodyApiKey;
   return payload;
+}
+
+/**
+ * Fields sent unchecked, for what this SDK does not know yet (a newer server's field or CLIP version).
+ * They may not repeat a field of the request, so nothing the request says is overridden unseen, nor
+ * carry the key, which goes in `apiKey` so that it is redacted everywhere.
+ */
+function checkExtraBody(extraBody: unknown, payload: Record<string, unknown>): Record<string, unknown> {
+  const issues: ValidationIssue[] = [];
+  if (!isPlainObject(extraBody)) issues.push({ path: ['extraBody'], message: 'must be a plain object of body fields' });
+  else {
+    for (const field of Object.keys(extraBody)) {
+      if (field === 'api_key') issues.push({ path: ['extraBody', field], message: "the key goes in the client's apiKey option (apiKeyTransport: 'body' sends it in the body)" });
+      else if (Object.hasOwn(payload, field)) issues.push({ path: ['extraBody', field], message: 'is already a field of the request; set it there' });
+    }
+  }
+  if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid request options');
+  return extraBody as Record<string, unknown>;
+}
+
+/**
+ * What a 500 answer to a request carrying texts adds to its message: the server fails the whole request
+ * when one passes CLIP's context, which the client's piece count cannot always foresee.
+ */
+export function textContextHint(route: string, payload: Record<string, unknown>): string | undefined {
+  const texts = route === '/clip/embed_text' || (route === '/clip/compare' && (payload.subject_type === 'text' || (payload.prompt_type ?? 'text') === 'text'));
+  return texts ? "a text may exceed CLIP's 77-token context" : undefined;
 }
 
 /** The query string that carries the key on the query channel. */
