@@ -1,0 +1,54 @@
+/** The JSON file format of `EmbeddingIndex` (also what `JSON.stringify(index)` produces). */
+import { EmbeddingIndexError } from '../errors/errors.js';
+import type { IndexEntry } from './embedding-index.js';
+import { checkHeader, type DecodedIndex, type IndexContents, type LoadExpectations } from './formats.js';
+
+export const JSON_FORMAT = 'roboflow-clip/embedding-index';
+
+/** Shape of the JSON persistence format (also what JSON.stringify(index) produces). */
+export interface EmbeddingIndexJson<M = unknown> {
+  format: typeof JSON_FORMAT;
+  version: 1;
+  clipVersion: string | null;
+  dimension: number | null;
+  entries: { id: string; vector: number[]; metadata?: M }[];
+}
+
+export function encodeJson<M>(contents: IndexContents<M>): EmbeddingIndexJson<M> {
+  const { clipVersion, dimension, ids, metadata, rows } = contents;
+  const dim = dimension ?? 0;
+  return {
+    format: JSON_FORMAT,
+    version: 1,
+    clipVersion: clipVersion ?? null,
+    dimension: dimension ?? null,
+    entries: ids.map((id, row) => {
+      const vector = Array.from(rows.subarray(row * dim, (row + 1) * dim));
+      const value = metadata[row];
+      return value === undefined ? { id, vector } : { id, vector, metadata: value };
+    }),
+  };
+}
+
+export function decodeJson<M>(json: unknown, expect: LoadExpectations): DecodedIndex<M> {
+  const doc = json as Partial<EmbeddingIndexJson<M>> | null;
+  if (doc?.format !== JSON_FORMAT || doc.version !== 1 || !Array.isArray(doc.entries)) {
+    throw new EmbeddingIndexError('invalid_file', `not a ${JSON_FORMAT} v1 document`);
+  }
+  const entries = doc.entries as unknown[];
+  return {
+    ...checkHeader(doc.clipVersion, doc.dimension, entries.length, expect),
+    count: entries.length,
+    entries: readEntries<M>(entries),
+  };
+}
+
+function* readEntries<M>(entries: unknown[]): Generator<IndexEntry<M>> {
+  for (const entry of entries) {
+    const { id, vector, metadata } = (entry ?? {}) as Partial<IndexEntry<M>>;
+    if (typeof id !== 'string' || !Array.isArray(vector)) {
+      throw new EmbeddingIndexError('invalid_file', 'corrupt embedding index: entry without id or vector');
+    }
+    yield metadata === undefined ? { id, vector } : { id, vector, metadata };
+  }
+}
