@@ -36,3 +36,4 @@ export type { EmbeddingIndexErrorCode } from './errors/errors.js';
 export type { EmbeddingIndex, SearchHit } from './vectors/embedding-index.js';
 export { CLIP_LOGIT_SCALE, DEFAULT_LABEL_CACHE_SIZE } from './jobs/classify.js';
 export type { Classification, ClassifyOptions, Labels } from './jobs/classify.js';
+export type { IndexEntry, StoreSearchOptions, VectorStore } from './vectors/store.js';

@@ -200,7 +200,8 @@ export type EmbeddingIndexErrorCode =
   | 'duplicate_id'
   | 'invalid_argument'
   | 'clip_version_mismatch'
-  | 'invalid_file';
+  | 'invalid_file'
+  | 'invalid_metadata';
 
 /** Every error thrown by EmbeddingIndex (a ClipError like the rest of the SDK); branch on `code`. */
 export class EmbeddingIndexError extends ClipError {

@@ -5,15 +5,19 @@
  */
 import { EmbeddingIndexError } from '../errors/errors.js';
 import { loadNodeFs } from '../platform/node-fs.js';
+import { checkFilter, jsonContains } from './filter.js';
 import { decodeBinary, encodeBinary, hasMagic } from './format-binary.js';
 import { decodeJson, encodeJson, type EmbeddingIndexJson } from './format-json.js';
 import { isPositiveInteger, type DecodedIndex, type IndexContents, type LoadExpectations } from './formats.js';
 import { l2Norm, TopKSelector } from './math.js';
 import { BLOCK_ROWS, dotBlock, dotRow } from './scan.js';
-import { SIMD_BLOCK_ROWS, simdRows, type SimdRows } from './simd/kernel.js';
+import { RowStorage } from './row-storage.js';
+import { SIMD_BLOCK_ROWS } from './simd/kernel.js';
+import type { IndexEntry, SearchHit, StoreSearchOptions, VectorStore } from './store.js';
 
 export type { EmbeddingIndexJson } from './format-json.js';
 export type { LoadExpectations } from './formats.js';
+export type { IndexEntry, SearchHit } from './store.js';
 
 /** Options of `new EmbeddingIndex()`. */
 export interface EmbeddingIndexOptions {
@@ -25,41 +29,30 @@ export interface EmbeddingIndexOptions {
   initialCapacity?: number;
 }
 
-/** One entry for `addMany`. */
-export interface IndexEntry<M> {
-  id: string;
-  vector: ArrayLike<number>;
-  metadata?: M;
-}
-
-/** A search result: the entry's id, its cosine similarity to the query, and its metadata. */
-export interface SearchHit<M> {
-  id: string;
-  score: number;
-  metadata: M | undefined;
-}
-
 export interface SaveOptions {
   /** 'binary' is compact and fast; 'json' is human-readable. Default: 'binary'. */
   format?: 'binary' | 'json';
 }
 
+const DEFAULT_INITIAL_CAPACITY = 1024;
+
 /** Embeddings searchable by cosine similarity, each under a unique id with optional metadata of type `M`. */
-export class EmbeddingIndex<M = unknown> {
+export class EmbeddingIndex<M = unknown> implements VectorStore<M> {
   /** The CLIP model the vectors came from, as given to the constructor or read from a file; checked on load. */
   readonly clipVersion: string | undefined;
   #dimension: number | undefined;
   readonly #initialCapacity: number;
-  #data: Float32Array = new Float32Array(0);
+  // Room that removing rows never gives back: what the caller asked for up front.
+  #keptCapacity: number;
+  #storage: RowStorage | undefined;
   #query = new Float32Array(0);
   readonly #scores = new Float64Array(BLOCK_ROWS);
   readonly #ids: string[] = [];
   readonly #metadata: (M | undefined)[] = [];
   readonly #rows = new Map<string, number>();
-  #simd: SimdRows | undefined;
 
   constructor(options: EmbeddingIndexOptions = {}) {
-    const { dimension, clipVersion, initialCapacity = 1024 } = options;
+    const { dimension, clipVersion, initialCapacity = DEFAULT_INITIAL_CAPACITY } = options;
     if (dimension !== undefined && !isPositiveInteger(dimension)) {
       throw new EmbeddingIndexError('invalid_argument', `dimension must be a positive integer, got ${dimension}`);
     }
@@ -69,7 +62,7 @@ export class EmbeddingIndex<M = unknown> {
     this.#dimension = dimension;
     this.clipVersion = clipVersion;
     this.#initialCapacity = initialCapacity;
-    this.#simd = simdRows();
+    this.#keptCapacity = initialCapacity;
   }
 
   /** Vector length, or undefined until fixed by the constructor or the first add. */
@@ -87,23 +80,37 @@ export class EmbeddingIndex<M = unknown> {
     return this.#rows.has(id);
   }
 
+  /** @internal Rows the storage has room for before it grows; for tests of growth and compaction. */
+  get capacity(): number {
+    return this.#storage?.capacity ?? 0;
+  }
+
   /** Ids in storage order (which changes on remove). */
   ids(): string[] {
     return this.#ids.slice();
   }
 
-  /** Stores a unit-normalised copy of `vector`; refuses an existing id (remove it first to replace). */
+  /**
+   * Stores a unit-normalised copy of `vector`; refuses an existing id (remove it first to replace),
+   * an id that is not a string, and metadata that cannot be saved as JSON.
+   */
   add(id: string, vector: ArrayLike<number>, metadata?: M): void {
+    if (typeof id !== 'string') {
+      throw new EmbeddingIndexError('invalid_argument', `id must be a string, got ${typeof id} ${String(id)}`);
+    }
     if (this.#rows.has(id)) {
       throw new EmbeddingIndexError('duplicate_id', `id "${id}" is already in the index; remove it to replace it`);
     }
     const length = this.#validLength(vector, 'vector');
+    checkMetadata(id, metadata);
     this.#dimension ??= vector.length;
     const dim = this.#dimension;
     const row = this.#ids.length;
-    this.#ensureCapacity((row + 1) * dim);
+    const storage = (this.#storage ??= new RowStorage(dim, this.#initialCapacity, this.#keptCapacity));
+    storage.reserve(row + 1);
+    const data = storage.data;
     const base = row * dim;
-    for (let j = 0; j < dim; j++) this.#data[base + j] = vector[j]! / length;
+    for (let j = 0; j < dim; j++) data[base + j] = vector[j]! / length;
     this.#ids.push(id);
     this.#metadata.push(metadata);
     this.#rows.set(id, row);
@@ -126,14 +133,17 @@ export class EmbeddingIndex<M = unknown> {
     }
   }
 
-  /** Removes `id` in O(dimension) by moving the last row into its slot; false if absent. */
+  /**
+   * Removes `id` in O(dimension) by moving the last row into its slot; false if absent. Memory is
+   * given back once under a quarter of it holds rows.
+   */
   remove(id: string): boolean {
     const row = this.#rows.get(id);
     if (row === undefined) return false;
     const last = this.#ids.length - 1;
     if (row !== last) {
       const dim = this.#dimension!;
-      this.#data.copyWithin(row * dim, last * dim, (last + 1) * dim);
+      this.#storage!.data.copyWithin(row * dim, last * dim, (last + 1) * dim);
       const movedId = this.#ids[last]!;
       this.#ids[row] = movedId;
       this.#metadata[row] = this.#metadata[last];
@@ -142,15 +152,20 @@ export class EmbeddingIndex<M = unknown> {
     this.#ids.pop();
     this.#metadata.pop();
     this.#rows.delete(id);
+    this.#storage!.release(this.#ids.length);
     return true;
   }
 
-  /** The k most cosine-similar entries, best first; equal scores keep storage order. */
-  search(vector: ArrayLike<number>, k = 10): SearchHit<M>[] {
+  /**
+   * The k most cosine-similar entries, best first; equal scores keep storage order. With a
+   * `filter`, only entries whose metadata contains it (as `jsonb @>` decides) are candidates.
+   */
+  search(vector: ArrayLike<number>, k = 10, options: StoreSearchOptions<M> = {}): SearchHit<M>[] {
     if (!isPositiveInteger(k)) {
       throw new EmbeddingIndexError('invalid_argument', `k must be an integer >= 1, got ${k}`);
     }
     const length = this.#validLength(vector, 'query');
+    const filter = checkFilter(options.filter);
     const n = this.#ids.length;
     if (n === 0) return [];
     const dim = this.#dimension!;
@@ -158,8 +173,8 @@ export class EmbeddingIndex<M = unknown> {
     const q = this.#query;
     for (let j = 0; j < dim; j++) q[j] = vector[j]! / length;
 
-    const data = this.#data;
-    const simd = this.#simd;
+    const { data, simd } = this.#storage!;
+    const metadata = this.#metadata;
     const block = simd ? SIMD_BLOCK_ROWS : BLOCK_ROWS;
     const scores = simd ? simd.prepare(data, q) : this.#scores;
     const selector = new TopKSelector(Math.min(k, n));
@@ -171,7 +186,7 @@ export class EmbeddingIndex<M = unknown> {
       else for (let r = 0; r < rows; r++) scores[r] = dotRow(data, (row + r) * dim, q, dim);
       for (let r = 0; r < rows; r++) {
         // Rows arrive in ascending order, so an equal score can never displace a kept one.
-        if (scores[r]! > threshold) {
+        if (scores[r]! > threshold && (!filter || jsonContains(metadata[row + r], filter))) {
           selector.offer(row + r, scores[r]!);
           threshold = selector.threshold;
         }
@@ -232,12 +247,15 @@ export class EmbeddingIndex<M = unknown> {
       ...(clipVersion !== undefined && { clipVersion }),
       initialCapacity: Math.max(count, 1),
     });
+    // Room for the file's rows, not a promise to keep it all after they are removed.
+    index.#keptCapacity = Math.min(index.#initialCapacity, DEFAULT_INITIAL_CAPACITY);
     for (const { id, vector, metadata } of entries) index.add(id, vector, metadata);
     return index;
   }
 
   #contents(): IndexContents<M> {
-    return { clipVersion: this.clipVersion, dimension: this.#dimension, ids: this.#ids, metadata: this.#metadata, rows: this.#data };
+    const rows = this.#storage?.data ?? new Float32Array(0);
+    return { clipVersion: this.clipVersion, dimension: this.#dimension, ids: this.#ids, metadata: this.#metadata, rows };
   }
 
   /** Validates a vector against the index and returns its Euclidean length. */
@@ -259,24 +277,22 @@ export class EmbeddingIndex<M = unknown> {
     if (length === Infinity) throw new EmbeddingIndexError('invalid_vector', `${what} is too large to normalise`);
     return length;
   }
+}
 
-  #ensureCapacity(floats: number): void {
-    if (this.#data.length >= floats) return;
-    const dim = this.#dimension!;
-    const capacity = Math.max(floats, this.#data.length * 2, this.#initialCapacity * dim);
-    // The kernel reads four floats at a time; rows of other lengths are scored in JS.
-    if (dim % 4) this.#simd = undefined;
-    try {
-      if (this.#simd) {
-        this.#data = this.#simd.resize(capacity, dim);
-        return;
-      }
-    } catch {
-      // Past WebAssembly's 4 GiB: move the rows to JS memory and score them there from now on.
-      this.#simd = undefined;
-    }
-    const grown = new Float32Array(capacity);
-    grown.set(this.#data);
-    this.#data = grown;
+// Metadata is saved as JSON: what JSON cannot hold (a BigInt, a cycle) is refused when it comes in,
+// not when a later save would fail on it.
+function checkMetadata(id: string, metadata: unknown): void {
+  if (metadata === undefined || metadata === null || typeof metadata !== 'object') {
+    if (typeof metadata === 'bigint') throw unsaveable(id, 'a BigInt');
+    return;
   }
+  try {
+    JSON.stringify(metadata);
+  } catch (err) {
+    throw unsaveable(id, (err as Error).message);
+  }
+}
+
+function unsaveable(id: string, why: string): EmbeddingIndexError {
+  return new EmbeddingIndexError('invalid_metadata', `metadata of id "${id}" cannot be saved as JSON: ${why}`);
 }

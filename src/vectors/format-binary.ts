@@ -84,7 +84,14 @@ export function decodeBinary<M>(bytes: Uint8Array, expect: LoadExpectations): De
   } else {
     for (let i = 0; i < rows.length; i++) rows[i] = view.getFloat32(headerEnd + i * 4, true);
   }
-  const metaByRow = new Map(metadata as [number, M][]);
+  const metaByRow = new Map<number, M>();
+  for (const pair of metadata as unknown[]) {
+    const [row, value] = Array.isArray(pair) ? pair : [];
+    if (!Array.isArray(pair) || pair.length !== 2 || !Number.isInteger(row) || row < 0 || row >= count!) {
+      throw fail('metadata is not a list of [row, value] pairs');
+    }
+    metaByRow.set(row as number, value as M);
+  }
   return { ...checked, count: count!, entries: readRows(ids, rows, dim, metaByRow) };
 }
 

@@ -36,8 +36,19 @@ export function decodeJson<M>(json: unknown, expect: LoadExpectations): DecodedI
     throw new EmbeddingIndexError('invalid_file', `not a ${JSON_FORMAT} v1 document`);
   }
   const entries = doc.entries as unknown[];
+  const header = checkHeader(doc.clipVersion, doc.dimension, entries.length, expect);
+  // Rows are allocated for count * dimension floats: check that the file holds them before that.
+  entries.forEach((entry, n) => {
+    const vector = (entry as Partial<IndexEntry<M>> | null)?.vector;
+    if (Array.isArray(vector) && vector.length !== header.dimension) {
+      throw new EmbeddingIndexError(
+        'dimension_mismatch',
+        `entry ${n} has dimension ${vector.length}, the file's dimension is ${header.dimension}`,
+      );
+    }
+  });
   return {
-    ...checkHeader(doc.clipVersion, doc.dimension, entries.length, expect),
+    ...header,
     count: entries.length,
     entries: readEntries<M>(entries),
   };

@@ -1,0 +1,40 @@
+/**
+ * Metadata filters of `search`, decided as PostgreSQL decides `jsonb @>`, so that a filter selects
+ * the same entries in `EmbeddingIndex` as in the PostgreSQL store.
+ */
+import { EmbeddingIndexError } from '../errors/errors.js';
+
+export type MetadataFilter = Record<string, unknown>;
+
+/** The filter when it is a plain object of JSON values; throws invalid_argument otherwise. */
+export function checkFilter(filter: unknown): MetadataFilter | undefined {
+  if (filter === undefined) return undefined;
+  if (!isPlainObject(filter)) {
+    throw new EmbeddingIndexError('invalid_argument', 'filter must be a plain object of metadata key/value pairs');
+  }
+  try {
+    // Through JSON, as the database sees it: undefined values drop out, a Date becomes its string.
+    return JSON.parse(JSON.stringify(filter)) as MetadataFilter;
+  } catch (err) {
+    throw new EmbeddingIndexError('invalid_argument', `filter is not JSON-serialisable: ${(err as Error).message}`);
+  }
+}
+
+/** Whether `value` contains `pattern`: objects by key, arrays by element (any order), scalars by equality. */
+export function jsonContains(value: unknown, pattern: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    return Array.isArray(value) && pattern.every((wanted) => value.some((held) => jsonContains(held, wanted)));
+  }
+  if (isPlainObject(pattern)) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const held = value as Record<string, unknown>;
+    return Object.entries(pattern).every(([key, wanted]) => Object.hasOwn(held, key) && jsonContains(held[key], wanted));
+  }
+  return value === pattern;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
