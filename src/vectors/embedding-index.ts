@@ -4,6 +4,7 @@
  * SIMD where the runtime compiles it (the array is then a view of its memory), otherwise in JS.
  */
 import { EmbeddingIndexError } from '../errors/errors.js';
+import { writeFileAtomic } from '../platform/atomic-write.js';
 import { loadNodeFs } from '../platform/node-fs.js';
 import { checkFilter, jsonContains } from './filter.js';
 import { decodeBinary, encodeBinary, hasMagic } from './format-binary.js';
@@ -219,11 +220,14 @@ export class EmbeddingIndex<M = unknown> implements VectorStore<M> {
     return EmbeddingIndex.#fromDecoded(decodeBinary<M>(bytes, expect));
   }
 
-  /** Writes the index to `path` (Node only; fs is imported lazily so edge runtimes can still load this module). */
+  /**
+   * Writes the index to `path` through a temporary file renamed over it, so that a crash or a full
+   * disk leaves the previous file whole (Node only; fs is imported lazily so edge runtimes can still
+   * load this module).
+   */
   async save(path: string, options: SaveOptions = {}): Promise<void> {
-    const { writeFile } = await loadNodeFs();
     const data = options.format === 'json' ? JSON.stringify(this) : this.toBytes();
-    await writeFile(path, data);
+    await writeFileAtomic(path, data);
   }
 
   /** Reads a file written by save() in either format (detected from its first bytes); throws on unmet expectations. */
