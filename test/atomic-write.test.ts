@@ -61,13 +61,6 @@ describe('writeFileAtomic', () => {
     for (const name of names) expect(name).toMatch(/^\.out\.txt\.[0-9a-f]{24}\.tmp$/);
     expect(await readFile(path, 'utf8')).toBe('part one, part two');
   });
-
-  it('keeps the permissions of the file it replaces', async () => {
-    const path = join(dir, 'private.bin');
-    await writeFile(path, 'old', { mode: 0o600 });
-    await writeFileAtomic(path, 'new');
-    expect((await lstat(path)).mode & 0o777).toBe(0o600);
-  });
 });
 
 describe('EmbeddingIndex.save', () => {

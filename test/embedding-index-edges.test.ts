@@ -60,8 +60,15 @@ describe('EmbeddingIndex: metadata filters', () => {
 });
 
 describe('EmbeddingIndex: edge cases of what comes in', () => {
-  it('a JSON index claiming a huge dimension is refused before storage is allocated for it', () => {
-    // About 0.4 MB of JSON that claims 10,000 rows of 1,000,000 floats (37 GiB).
+  it('a small JSON index cannot claim rows it does not hold: every entry is checked before storage is allocated', () => {
+    // About 0.6 MB: one real row of 50,000 floats and 100,000 empty entries, which would size
+    // storage at 100,001 x 50,000 floats (37 GiB) from the first row alone.
+    const text = `{"format":"roboflow-clip/embedding-index","version":1,"clipVersion":null,"dimension":50000,"entries":[{"id":"a","vector":[${'1,'.repeat(49_999)}1]}${',null'.repeat(100_000)}]}`;
+    expect(text.length).toBeLessThan(700_000);
+    expectCode(() => EmbeddingIndex.fromJSON(JSON.parse(text)), 'invalid_file', /entry 1 has no id or vector/);
+  });
+
+  it('a JSON entry whose vector does not have the file\'s dimension is refused before storage is allocated', () => {
     const doc = {
       format: 'roboflow-clip/embedding-index',
       version: 1,

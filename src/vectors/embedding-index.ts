@@ -6,11 +6,12 @@
 import { EmbeddingIndexError } from '../errors/errors.js';
 import { writeFileAtomic } from '../platform/atomic-write.js';
 import { loadNodeFs } from '../platform/node-fs.js';
+import { checkId, metadataJson, vectorLength } from './check-entry.js';
 import { checkFilter, jsonContains } from './filter.js';
 import { decodeBinary, encodeBinary, hasMagic } from './format-binary.js';
 import { decodeJson, encodeJson, type EmbeddingIndexJson } from './format-json.js';
 import { isPositiveInteger, type DecodedIndex, type IndexContents, type LoadExpectations } from './formats.js';
-import { l2Norm, TopKSelector } from './math.js';
+import { TopKSelector } from './math.js';
 import { BLOCK_ROWS, dotBlock, dotRow } from './scan.js';
 import { RowStorage } from './row-storage.js';
 import { SIMD_BLOCK_ROWS } from './simd/kernel.js';
@@ -96,14 +97,12 @@ export class EmbeddingIndex<M = unknown> implements VectorStore<M> {
    * an id that is not a string, and metadata that cannot be saved as JSON.
    */
   add(id: string, vector: ArrayLike<number>, metadata?: M): void {
-    if (typeof id !== 'string') {
-      throw new EmbeddingIndexError('invalid_argument', `id must be a string, got ${typeof id} ${String(id)}`);
-    }
+    checkId(id);
     if (this.#rows.has(id)) {
       throw new EmbeddingIndexError('duplicate_id', `id "${id}" is already in the index; remove it to replace it`);
     }
-    const length = this.#validLength(vector, 'vector');
-    checkMetadata(id, metadata);
+    const length = vectorLength(vector, this.#dimension, 'vector');
+    metadataJson(id, metadata);
     this.#dimension ??= vector.length;
     const dim = this.#dimension;
     const row = this.#ids.length;
@@ -159,13 +158,13 @@ export class EmbeddingIndex<M = unknown> implements VectorStore<M> {
 
   /**
    * The k most cosine-similar entries, best first; equal scores keep storage order. With a
-   * `filter`, only entries whose metadata contains it (as `jsonb @>` decides) are candidates.
+   * `filter`, only entries whose metadata contains it (as PostgreSQL's jsonb containment decides) are candidates.
    */
   search(vector: ArrayLike<number>, k = 10, options: StoreSearchOptions<M> = {}): SearchHit<M>[] {
     if (!isPositiveInteger(k)) {
       throw new EmbeddingIndexError('invalid_argument', `k must be an integer >= 1, got ${k}`);
     }
-    const length = this.#validLength(vector, 'query');
+    const length = vectorLength(vector, this.#dimension, 'query');
     const filter = checkFilter(options.filter);
     const n = this.#ids.length;
     if (n === 0) return [];
@@ -261,42 +260,5 @@ export class EmbeddingIndex<M = unknown> implements VectorStore<M> {
     const rows = this.#storage?.data ?? new Float32Array(0);
     return { clipVersion: this.clipVersion, dimension: this.#dimension, ids: this.#ids, metadata: this.#metadata, rows };
   }
-
-  /** Validates a vector against the index and returns its Euclidean length. */
-  #validLength(vector: ArrayLike<number>, what: string): number {
-    if (vector.length === 0) throw new EmbeddingIndexError('invalid_vector', `${what} is empty`);
-    if (this.#dimension !== undefined && vector.length !== this.#dimension) {
-      throw new EmbeddingIndexError(
-        'dimension_mismatch',
-        `${what} has dimension ${vector.length}, index has dimension ${this.#dimension}`,
-      );
-    }
-    for (let j = 0; j < vector.length; j++) {
-      if (!Number.isFinite(vector[j])) {
-        throw new EmbeddingIndexError('invalid_vector', `${what} component ${j} is ${vector[j]}, not finite`);
-      }
-    }
-    const length = l2Norm(vector);
-    if (length === 0) throw new EmbeddingIndexError('invalid_vector', `${what} is all zeros`);
-    if (length === Infinity) throw new EmbeddingIndexError('invalid_vector', `${what} is too large to normalise`);
-    return length;
-  }
 }
 
-// Metadata is saved as JSON: what JSON cannot hold (a BigInt, a cycle) is refused when it comes in,
-// not when a later save would fail on it.
-function checkMetadata(id: string, metadata: unknown): void {
-  if (metadata === undefined || metadata === null || typeof metadata !== 'object') {
-    if (typeof metadata === 'bigint') throw unsaveable(id, 'a BigInt');
-    return;
-  }
-  try {
-    JSON.stringify(metadata);
-  } catch (err) {
-    throw unsaveable(id, (err as Error).message);
-  }
-}
-
-function unsaveable(id: string, why: string): EmbeddingIndexError {
-  return new EmbeddingIndexError('invalid_metadata', `metadata of id "${id}" cannot be saved as JSON: ${why}`);
-}

@@ -1,23 +1,17 @@
 /**
- * Metadata filters of `search`, decided as PostgreSQL decides `jsonb @>`, so that a filter selects
+ * Metadata filters of `search`, decided as PostgreSQL decides jsonb containment, so that a filter selects
  * the same entries in `EmbeddingIndex` as in the PostgreSQL store.
  */
 import { EmbeddingIndexError } from '../errors/errors.js';
 
 export type MetadataFilter = Record<string, unknown>;
 
-/** The filter when it is a plain object of JSON values; throws invalid_argument otherwise. */
+/** The filter when it is a plain object; throws invalid_argument otherwise. */
 export function checkFilter(filter: unknown): MetadataFilter | undefined {
-  if (filter === undefined) return undefined;
-  if (!isPlainObject(filter)) {
+  if (filter !== undefined && !isPlainObject(filter)) {
     throw new EmbeddingIndexError('invalid_argument', 'filter must be a plain object of metadata key/value pairs');
   }
-  try {
-    // Through JSON, as the database sees it: undefined values drop out, a Date becomes its string.
-    return JSON.parse(JSON.stringify(filter)) as MetadataFilter;
-  } catch (err) {
-    throw new EmbeddingIndexError('invalid_argument', `filter is not JSON-serialisable: ${(err as Error).message}`);
-  }
+  return filter;
 }
 
 /** Whether `value` contains `pattern`: objects by key, arrays by element (any order), scalars by equality. */

@@ -35,31 +35,18 @@ export function decodeJson<M>(json: unknown, expect: LoadExpectations): DecodedI
   if (doc?.format !== JSON_FORMAT || doc.version !== 1 || !Array.isArray(doc.entries)) {
     throw new EmbeddingIndexError('invalid_file', `not a ${JSON_FORMAT} v1 document`);
   }
-  const entries = doc.entries as unknown[];
-  const header = checkHeader(doc.clipVersion, doc.dimension, entries.length, expect);
-  // Rows are allocated for count * dimension floats: check that the file holds them before that.
-  entries.forEach((entry, n) => {
-    const vector = (entry as Partial<IndexEntry<M>> | null)?.vector;
-    if (Array.isArray(vector) && vector.length !== header.dimension) {
-      throw new EmbeddingIndexError(
-        'dimension_mismatch',
-        `entry ${n} has dimension ${vector.length}, the file's dimension is ${header.dimension}`,
-      );
-    }
-  });
-  return {
-    ...header,
-    count: entries.length,
-    entries: readEntries<M>(entries),
-  };
-}
-
-function* readEntries<M>(entries: unknown[]): Generator<IndexEntry<M>> {
-  for (const entry of entries) {
+  const header = checkHeader(doc.clipVersion, doc.dimension, doc.entries.length, expect);
+  // Rows are allocated for count * dimension floats: every entry is checked first, so that a small
+  // file cannot claim a huge count or dimension.
+  const entries = (doc.entries as unknown[]).map((entry, n): IndexEntry<M> => {
     const { id, vector, metadata } = (entry ?? {}) as Partial<IndexEntry<M>>;
     if (typeof id !== 'string' || !Array.isArray(vector)) {
-      throw new EmbeddingIndexError('invalid_file', 'corrupt embedding index: entry without id or vector');
+      throw new EmbeddingIndexError('invalid_file', `corrupt embedding index: entry ${n} has no id or vector`);
     }
-    yield metadata === undefined ? { id, vector } : { id, vector, metadata };
-  }
+    if (vector.length !== header.dimension) {
+      throw new EmbeddingIndexError('dimension_mismatch', `entry ${n} has dimension ${vector.length}, the file's dimension is ${header.dimension}`);
+    }
+    return { id, vector, metadata };
+  });
+  return { ...header, count: entries.length, entries };
 }

@@ -21,7 +21,7 @@ export interface SearchHit<M> {
 /** Options of `VectorStore.search`. */
 export interface StoreSearchOptions<M = unknown> {
   /**
-   * Only entries whose metadata contains these key/value pairs, as PostgreSQL's `jsonb @>` decides:
+   * Only entries whose metadata contains these key/value pairs, as PostgreSQL's jsonb containment decides:
    * nested objects match by containment, an array contains every element of the filter's array.
    * Default: no filter.
    */
