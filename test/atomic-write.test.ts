@@ -58,7 +58,7 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, watched());
     expect(names).toHaveLength(2);
     expect(names[0]).not.toBe(names[1]);
-    for (const name of names) expect(name).toMatch(/^\.out\.txt\.[0-9a-f]{24}\.tmp$/);
+    for (const name of names) expect(name).toMatch(/^out\.txt\.[0-9a-f-]{36}\.tmp$/);
     expect(await readFile(path, 'utf8')).toBe('part one, part two');
   });
 });

@@ -10,21 +10,18 @@ export type AtomicWriteData = string | Uint8Array | Iterable<Uint8Array> | Async
 
 /**
  * Writes `data` to `path` atomically. The temporary file has a random name in the target's folder
- * (a rename only stays atomic within one file system) and is created exclusively without following
- * a symlink, so nothing planted in that folder is written through. On any failure the temporary
+ * (a rename only stays atomic within one file system) and is created exclusively ('wx': O_CREAT |
+ * O_EXCL, which also refuses to follow a symlink), so nothing planted in that folder is written through. On any failure the temporary
  * file is removed and `path` keeps what it held.
  */
 export async function writeFileAtomic(path: string, data: AtomicWriteData): Promise<void> {
   const fs = await loadNodeFs();
-  // The last separator of either kind, so that Windows paths work too.
-  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1;
-  const temporary = `${path.slice(0, cut)}.${path.slice(cut)}.${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}.tmp`;
-  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW = 0 } = fs.constants;
-  const handle = await fs.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o666);
+  // A suffix of the path itself, so the temporary file is in the target's folder.
+  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+  const handle = await fs.open(temporary, 'wx');
   try {
     try {
-      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
-      else for await (const chunk of data) await handle.write(chunk);
+      await fs.writeFile(handle, data);
       await handle.sync();
     } finally {
       await handle.close();

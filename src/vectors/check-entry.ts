@@ -24,7 +24,7 @@ export function vectorLength(vector: ArrayLike<number>, dimension: number | unde
 
 export function checkId(id: unknown): asserts id is string {
   if (typeof id !== 'string') {
-    throw new EmbeddingIndexError('invalid_argument', `id must be a string, got ${typeof id} ${String(id)}`);
+    throw new EmbeddingIndexError('invalid_argument', `id must be a string, got a ${typeof id}`);
   }
 }
 

@@ -244,11 +244,11 @@ export class EmbeddingIndex<M = unknown> implements VectorStore<M> {
   }
 
   static #fromDecoded<M>(decoded: DecodedIndex<M>): EmbeddingIndex<M> {
-    const { clipVersion, dimension, count, entries } = decoded;
+    const { clipVersion, dimension, entries } = decoded;
     const index = new EmbeddingIndex<M>({
       ...(dimension !== undefined && { dimension }),
       ...(clipVersion !== undefined && { clipVersion }),
-      initialCapacity: Math.max(count, 1),
+      initialCapacity: Math.max(entries.length, 1),
     });
     // Room for the file's rows, not a promise to keep it all after they are removed.
     index.#keptCapacity = Math.min(index.#initialCapacity, DEFAULT_INITIAL_CAPACITY);

@@ -9,7 +9,7 @@ export type MetadataFilter = Record<string, unknown>;
 /** The filter when it is a plain object; throws invalid_argument otherwise. */
 export function checkFilter(filter: unknown): MetadataFilter | undefined {
   if (filter !== undefined && !isPlainObject(filter)) {
-    throw new EmbeddingIndexError('invalid_argument', 'filter must be a plain object of metadata key/value pairs');
+    throw new EmbeddingIndexError('invalid_argument', 'filter must be a plain object');
   }
   return filter;
 }
@@ -20,15 +20,17 @@ export function jsonContains(value: unknown, pattern: unknown): boolean {
     return Array.isArray(value) && pattern.every((wanted) => value.some((held) => jsonContains(held, wanted)));
   }
   if (isPlainObject(pattern)) {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-    const held = value as Record<string, unknown>;
-    return Object.entries(pattern).every(([key, wanted]) => Object.hasOwn(held, key) && jsonContains(held[key], wanted));
+    if (!isObject(value)) return false;
+    return Object.entries(pattern).every(([key, wanted]) => Object.hasOwn(value, key) && jsonContains(value[key], wanted));
   }
   return value === pattern;
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto = isObject(value) && Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }

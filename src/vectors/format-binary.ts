@@ -84,19 +84,11 @@ export function decodeBinary<M>(bytes: Uint8Array, expect: LoadExpectations): De
   } else {
     for (let i = 0; i < rows.length; i++) rows[i] = view.getFloat32(headerEnd + i * 4, true);
   }
-  const metaByRow = new Map<number, M>();
+  const entries: IndexEntry<M>[] = ids.map((id, row) => ({ id, vector: rows.subarray(row * dim, (row + 1) * dim) }));
   for (const pair of metadata as unknown[]) {
-    const [row, value] = Array.isArray(pair) ? pair : [];
-    if (!Array.isArray(pair) || pair.length !== 2 || !Number.isInteger(row) || row < 0 || row >= count!) {
-      throw fail('metadata is not a list of [row, value] pairs');
-    }
-    metaByRow.set(row as number, value as M);
+    const entry = Array.isArray(pair) && pair.length === 2 ? entries[pair[0]] : undefined;
+    if (!entry) throw fail('bad metadata');
+    entry.metadata = (pair as [number, M])[1];
   }
-  return { ...checked, count: count!, entries: readRows(ids, rows, dim, metaByRow) };
-}
-
-function* readRows<M>(ids: readonly string[], rows: Float32Array, dim: number, metaByRow: Map<number, M>): Generator<IndexEntry<M>> {
-  for (let row = 0; row < ids.length; row++) {
-    yield { id: ids[row]!, vector: rows.subarray(row * dim, (row + 1) * dim), metadata: metaByRow.get(row) };
-  }
+  return { ...checked, entries };
 }

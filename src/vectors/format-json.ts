@@ -1,6 +1,7 @@
 /** The JSON file format of `EmbeddingIndex` (also what `JSON.stringify(index)` produces). */
 import { EmbeddingIndexError } from '../errors/errors.js';
 import type { IndexEntry } from './embedding-index.js';
+import { vectorLength } from './check-entry.js';
 import { checkHeader, type DecodedIndex, type IndexContents, type LoadExpectations } from './formats.js';
 
 export const JSON_FORMAT = 'roboflow-clip/embedding-index';
@@ -43,10 +44,8 @@ export function decodeJson<M>(json: unknown, expect: LoadExpectations): DecodedI
     if (typeof id !== 'string' || !Array.isArray(vector)) {
       throw new EmbeddingIndexError('invalid_file', `corrupt embedding index: entry ${n} has no id or vector`);
     }
-    if (vector.length !== header.dimension) {
-      throw new EmbeddingIndexError('dimension_mismatch', `entry ${n} has dimension ${vector.length}, the file's dimension is ${header.dimension}`);
-    }
+    vectorLength(vector, header.dimension, `entry ${n}`);
     return { id, vector, metadata };
   });
-  return { ...header, count: entries.length, entries };
+  return { ...header, entries };
 }

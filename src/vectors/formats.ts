@@ -20,12 +20,11 @@ export interface IndexContents<M> {
   rows: Float32Array;
 }
 
-/** A file's checked header and its entries, read as the index adds them. */
+/** A file's checked header and its entries, every one already checked against the header. */
 export interface DecodedIndex<M> {
   clipVersion: string | undefined;
   dimension: number | undefined;
-  count: number;
-  entries: Iterable<IndexEntry<M>>;
+  entries: IndexEntry<M>[];
 }
 
 export function isPositiveInteger(n: unknown): n is number {
