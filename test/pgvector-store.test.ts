@@ -99,6 +99,17 @@ function storeCases(backend: () => PgBackend): void {
     expect(filtered.every((h) => h.metadata!.kind === 'bird' && h.metadata!.n! % 6 === 2)).toBe(true);
   });
 
+  it('a batch of new and existing ids adds the new and replaces the existing, in one go', async () => {
+    const store = await backend().open<Meta>({ table: freshTable(), dimension: DIM, create: true });
+    await store.addMany(entries.slice(0, 1_000));
+    const moved = entries.slice(500, 1_500).map((entry) => ({ ...entry, metadata: { kind: 'moved' } }));
+    await store.addMany(moved);
+    expect(await store.size).toBe(1_500);
+    const hits = await store.search(vectors[700]!, 1);
+    expect(hits[0]).toMatchObject({ id: 'img-700', metadata: { kind: 'moved' } });
+    expect((await store.search(vectors[100]!, 1))[0]!.metadata).toMatchObject({ n: 100 });
+  });
+
   it('add and addMany replace what an id held; has, remove and size follow', async () => {
     const store = await backend().open<Meta>({ table: freshTable(), dimension: 4, create: true });
     await store.addMany([
@@ -198,7 +209,7 @@ describe.runIf(serverUrl)('PgVectorStore on a PostgreSQL server', () => {
     const store = await backend.open<Meta>({ table, dimension: DIM, create: true });
     await store.addMany(entries.slice(0, 100));
     const before = await snapshot(store);
-    // Another client holds a lock that the batch's final INSERT waits for, after its COPY has gone in.
+    // Another client holds a lock that the batch's COPY waits for, inside the batch's transaction.
     const pg = (await import('pg')).default;
     const blocker = new pg.Client({ connectionString: serverUrl });
     await blocker.connect();
@@ -210,7 +221,7 @@ describe.runIf(serverUrl)('PgVectorStore on a PostgreSQL server', () => {
       for (let tries = 0; pid === undefined && tries < 200; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 25));
         const [waiting] = await backend.sql<{ pid: number }>(
-          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO%'",
+          "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'COPY%'",
         );
         pid = waiting?.pid;
       }

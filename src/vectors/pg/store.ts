@@ -52,6 +52,7 @@ export interface PgVectorStoreOptions {
 
 /** Rows per multi-row INSERT where COPY is not available: three parameters a row, well under PostgreSQL's 65,535. */
 const INSERT_ROWS = 1_000;
+const UNIQUE_VIOLATION = '23505';
 
 /** A vector store in a PostgreSQL table (server or PGlite). `add` and `addMany` replace entries with the same id. */
 export class PgVectorStore<M = unknown> implements VectorStore<M> {
@@ -153,11 +154,7 @@ export class PgVectorStore<M = unknown> implements VectorStore<M> {
     if (rows.length === 0) return;
     await this.#run(`writing ${rows.length} entries`, async (session) => {
       if (session.copyFrom) {
-        await session.query(
-          `CREATE TEMP TABLE roboflow_clip_batch (id text, embedding vector(${this.dimension}), metadata jsonb) ON COMMIT DROP`,
-        );
-        await session.copyFrom('COPY roboflow_clip_batch FROM STDIN (FORMAT binary)', binaryCopyChunks(rows, this.dimension));
-        await session.query(upsertFrom(this.table, 'SELECT id, embedding, metadata FROM roboflow_clip_batch'));
+        await this.#copyRows(session as Required<SqlSession>, rows);
       } else {
         for (let at = 0; at < rows.length; at += INSERT_ROWS) await this.#insertRows(session, rows.slice(at, at + INSERT_ROWS));
       }
@@ -210,6 +207,27 @@ export class PgVectorStore<M = unknown> implements VectorStore<M> {
       rows.push({ id, vector, metadataJson: metadataJson(id, metadata) });
     }
     return rows;
+  }
+
+  /**
+   * New ids, the usual case when indexing, are copied straight into the table. When some id is
+   * there already the copy fails on the primary key and is undone to its savepoint; the rows then
+   * go through a temporary table into one INSERT ... ON CONFLICT.
+   */
+  async #copyRows(session: Required<SqlSession>, rows: CopyRow[]): Promise<void> {
+    const copy = (table: string) => session.copyFrom(`COPY ${table} (id, embedding, metadata) FROM STDIN (FORMAT binary)`, binaryCopyChunks(rows, this.dimension));
+    await session.query('SAVEPOINT roboflow_clip_copy');
+    try {
+      await copy(this.table);
+      await session.query('RELEASE SAVEPOINT roboflow_clip_copy');
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
+      await session.query('ROLLBACK TO SAVEPOINT roboflow_clip_copy');
+    }
+    await session.query(`CREATE TEMP TABLE roboflow_clip_batch (id text, embedding vector(${this.dimension}), metadata jsonb) ON COMMIT DROP`);
+    await copy('roboflow_clip_batch');
+    await session.query(upsertFrom(this.table, 'SELECT id, embedding, metadata FROM roboflow_clip_batch'));
   }
 
   async #insertRows(session: SqlSession, rows: CopyRow[]): Promise<void> {
