@@ -189,6 +189,11 @@ if (!serverUrl) {
   );
 }
 
+// CI always starts a server (.ci/run): there a missing one is a failure, not a skip.
+it.runIf(process.env.CI && !serverUrl)('CI gives the store tests a PostgreSQL server in ROBOFLOW_CLIP_TEST_PG', () => {
+  expect(serverUrl).toBeDefined();
+});
+
 describe.runIf(serverUrl)('PgVectorStore on a PostgreSQL server', () => {
   let backend: PgBackend;
   beforeAll(async () => {
