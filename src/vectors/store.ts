@@ -38,7 +38,10 @@ export interface VectorStore<M = unknown> {
   readonly size: number | Promise<number>;
   /** Whether `id` is stored. */
   has(id: string): boolean | Promise<boolean>;
-  /** Stores one vector under `id`. */
+  /**
+   * Stores one vector under `id`. For an id already stored, `EmbeddingIndex` refuses (`duplicate_id`)
+   * and `PgVectorStore` replaces the entry: call `has` first where it matters.
+   */
   add(id: string, vector: ArrayLike<number>, metadata?: M): void | Promise<void>;
   /** Stores all entries or none. */
   addMany(entries: Iterable<IndexEntry<M>>): void | Promise<void>;
