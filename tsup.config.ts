@@ -23,6 +23,7 @@ export default defineConfig([
       index: 'src/index.ts',
       vectors: 'src/vectors.ts',
       'testing/index': 'src/testing.ts',
+      pgvector: 'src/pgvector.ts',
       msw: 'src/msw.ts',
     },
     format: ['esm', 'cjs'],

@@ -12,6 +12,7 @@ import { runJobsBench } from './jobs.js';
 import { fmt, type BenchRow } from './lib.js';
 import { runMemoryBench } from './memory.js';
 import { runStreamingBench } from './streaming.js';
+import { runStoreBench } from './stores.js';
 
 const quick = process.argv.includes('--quick');
 const resultsFile = new URL('./RESULTS.md', import.meta.url);
@@ -43,6 +44,9 @@ await section('EmbeddingIndex search', async () => {
   const detail = `medians: search ${fmt(medians.searchMs)} ms, bare loop ${fmt(medians.bareLoopMs)} ms, naive ${fmt(medians.naiveMs)} ms`;
   return found.map((row) => ({ ...row, figure: `EmbeddingIndex: ${row.figure}`, detail }));
 });
+await section('vector stores', () =>
+  runStoreBench({ count: Number(process.env.ROBOFLOW_CLIP_BENCH_STORE_ROWS ?? (quick ? 10_000 : 100_000)) }),
+);
 await section('classify', async () => {
   const { rows: found, requestsPerCall } = await runClassifyBench();
   return found.map((row) => ({ ...row, detail: `requests per call, first call first: ${requestsPerCall.join(', ')}` }));

@@ -5,6 +5,7 @@
  */
 export { EmbeddingIndex } from './vectors/embedding-index.js';
 export type { EmbeddingIndexJson, EmbeddingIndexOptions, IndexEntry, LoadExpectations, SaveOptions, SearchHit } from './vectors/embedding-index.js';
+export type { StoreSearchOptions, VectorStore } from './vectors/store.js';
 export { EmbeddingIndexError } from './errors/errors.js';
 export type { EmbeddingIndexErrorCode } from './errors/errors.js';
 export { cosineSimilarity, dot, l2Norm, normalize, softmax, topK, TopKSelector } from './vectors/math.js';

@@ -5,7 +5,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
-const ENTRY_POINTS = ['src/index.ts', 'src/vectors.ts', 'src/testing.ts', 'src/msw.ts'].map((file) => root + file);
+const ENTRY_POINTS = ['src/index.ts', 'src/vectors.ts', 'src/testing.ts', 'src/msw.ts', 'src/pgvector.ts'].map((file) => root + file);
 
 const program = ts.createProgram(ENTRY_POINTS, { strict: true, target: ts.ScriptTarget.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler, module: ts.ModuleKind.ESNext, types: ['node'] });
 const checker = program.getTypeChecker();
@@ -40,9 +40,11 @@ describe('option documentation', () => {
       'ClipClientOptions',
       'ClipHandlersOptions',
       'EmbeddingIndexOptions',
+      'HnswOptions',
       'MockOptions',
       'MockPngOptions',
       'MockServerOptions',
+      'PgVectorStoreOptions',
       'RequestOptions',
       'SaveOptions',
       'StoreSearchOptions',

@@ -182,15 +182,21 @@ export type EmbeddingIndexErrorCode =
   | 'duplicate_id'
   | 'invalid_argument'
   | 'clip_version_mismatch'
-  | 'invalid_file';
+  | 'invalid_file'
+  | 'invalid_metadata'
+  | 'database_error';
 
-/** Every error thrown by EmbeddingIndex (a ClipError like the rest of the SDK); branch on `code`. */
+/**
+ * Every error thrown by EmbeddingIndex and the vector stores (a ClipError like the rest of the SDK);
+ * branch on `code`. A `database_error` carries the driver's error as `cause`.
+ */
 export class EmbeddingIndexError extends ClipError {
   override name = 'EmbeddingIndexError';
   constructor(
     readonly code: EmbeddingIndexErrorCode,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }

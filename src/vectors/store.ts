@@ -3,11 +3,28 @@
  * PostgreSQL store both implement it, so search and indexing code works with either. A method may
  * answer at once or with a promise; callers always `await` it.
  */
-import type { IndexEntry, SearchHit } from './embedding-index.js';
+
+/** One entry for `addMany`. */
+export interface IndexEntry<M> {
+  id: string;
+  vector: ArrayLike<number>;
+  metadata?: M;
+}
+
+/** A search result: the entry's id, its cosine similarity to the query, and its metadata. */
+export interface SearchHit<M> {
+  id: string;
+  score: number;
+  metadata: M | undefined;
+}
 
 /** Options of `VectorStore.search`. */
 export interface StoreSearchOptions<M = unknown> {
-  /** Only entries whose metadata holds these key/value pairs (JSON containment). Default: no filter. */
+  /**
+   * Only entries whose metadata contains these key/value pairs, as PostgreSQL's jsonb containment decides:
+   * nested objects match by containment, an array contains every element of the filter's array.
+   * Default: no filter.
+   */
   filter?: Partial<M> | Record<string, unknown> | undefined;
 }
 
@@ -21,7 +38,10 @@ export interface VectorStore<M = unknown> {
   readonly size: number | Promise<number>;
   /** Whether `id` is stored. */
   has(id: string): boolean | Promise<boolean>;
-  /** Stores one vector under `id`. */
+  /**
+   * Stores one vector under `id`. For an id already stored, `EmbeddingIndex` refuses (`duplicate_id`)
+   * and `PgVectorStore` replaces the entry: call `has` first where it matters.
+   */
   add(id: string, vector: ArrayLike<number>, metadata?: M): void | Promise<void>;
   /** Stores all entries or none. */
   addMany(entries: Iterable<IndexEntry<M>>): void | Promise<void>;
