@@ -133,7 +133,7 @@ describe('roboflow-clip index', () => {
     const missing = Object.assign(new Error("Cannot find package 'pg' imported from roboflow-clip/dist/pgvector.js"), { code: 'ERR_MODULE_NOT_FOUND' });
     const run = await cli(['search', '--db', 'postgres://127.0.0.1/photos', 'a raccoon'], { importPgvector: () => Promise.reject(missing) });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/--db needs the optional packages pg and pgvector: npm install pg pgvector/);
+    expect(run.stderr).toMatch(/--db needs the optional packages pg and pg-copy-streams: npm install pg pg-copy-streams/);
     expect(mock.requests).toEqual([]);
   });
 
@@ -161,6 +161,23 @@ describe('roboflow-clip index', () => {
     const found = await cli(['search', '--db', url, 'a raccoon at night', '-k', '1'], { importPgvector: async () => pgvector });
     expect(found.stdout).toMatch(/^\d\.\d{4} {2}raccoon\.jpg\n$/);
     expect([opened, closed]).toEqual([3, 3]);
+  });
+
+  it.runIf(process.env.ROBOFLOW_CLIP_TEST_PG)('--db indexes into a real PostgreSQL table, resumes, and searches it', async () => {
+    const table = `cli_${process.pid}_${Date.now()}`;
+    const url = process.env.ROBOFLOW_CLIP_TEST_PG!;
+    const pgvector = () => import('../src/pgvector.js');
+    const dir = await folder('db-real', PETS);
+    const indexed = await cli(['index', dir, '--db', url, '--table', table], { importPgvector: pgvector });
+    expect(indexed.code).toBe(0);
+    expect(indexed.stdout).toBe('indexed 3 new image(s) into the database (0 already there, 0 failed); 3 in the index\n');
+    const again = await cli(['index', dir, '--db', url, '--table', table], { importPgvector: pgvector });
+    expect(again.stdout).toMatch(/indexed 0 new image\(s\).*3 already there/);
+    const found = await cli(['search', '--db', url, '--table', table, 'a raccoon at night', '-k', '1'], { importPgvector: pgvector });
+    expect(found.stdout).toMatch(/^\d\.\d{4} {2}raccoon\.jpg\n$/);
+    const missing = await cli(['search', '--db', url, '--table', `${table}_none`, 'a raccoon'], { importPgvector: pgvector });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/does not exist/);
   });
 
   it('on Ctrl+C (SIGINT) a running process saves what it indexed and stops', async () => {

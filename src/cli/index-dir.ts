@@ -46,8 +46,8 @@ Prints one summary line (not JSON).
 Options:
   --out FILE            index file to create or extend; a .json name saves JSON, any other binary
   --db URL              a PostgreSQL database with pgvector instead of a file (needs: npm install
-                        pg pgvector)
-  --table NAME          the table in --db (default: the store's own)
+                        pg pg-copy-streams)
+  --table NAME          the table in --db (default: clip_embeddings)
   --batch N             images per request, 1 to ${MAX_ITEMS_PER_REQUEST} (default ${MAX_ITEMS_PER_REQUEST})
 ${JOB_OPTIONS_HELP}
 
@@ -67,7 +67,7 @@ The CLIP version defaults to the one the store was built with, else ${DEFAULT_CL
 
     const files = await listImageFiles(dir);
     const opened: OpenStore = values.db
-      ? await openDatabaseStore(values.db, { table: values.table, clipVersion: flagVersion ?? DEFAULT_CLIP_VERSION }, io.importPgvector)
+      ? await openDatabaseStore(values.db, { table: values.table, clipVersion: flagVersion ?? DEFAULT_CLIP_VERSION, create: true }, io.importPgvector)
       : await openIndexFile(values.out!, flagVersion, DEFAULT_CLIP_VERSION);
     const { store } = opened;
     // The version actually used is named in every request, so that what the store records is what the server did.

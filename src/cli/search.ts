@@ -17,8 +17,8 @@ Options:
   -k, --top N           how many results (default 10)
   --json                print [{ id, score, metadata }] as JSON
   --db URL              search a PostgreSQL database with pgvector instead of a file (needs: npm
-                        install pg pgvector)
-  --table NAME          the table in --db (default: the store's own)
+                        install pg pg-copy-streams)
+  --table NAME          the table in --db (default: clip_embeddings)
 
 ${CLIENT_OPTIONS_HELP}
 The CLIP version defaults to the one the store was built with.`,

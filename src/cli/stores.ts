@@ -13,7 +13,7 @@ const PGVECTOR_ENTRY = 'roboflow-clip/pgvector';
 /** What the CLI uses of `roboflow-clip/pgvector`. */
 export interface PgvectorModule {
   PgVectorStore: {
-    open(options: { connectionString: string; table?: string | undefined; clipVersion?: string | undefined }): Promise<VectorStore & { close(): Promise<void> }>;
+    open(options: { connectionString: string; table: string; clipVersion?: string | undefined; create?: boolean | undefined }): Promise<VectorStore & { close(): Promise<void> }>;
   };
 }
 
@@ -35,19 +35,29 @@ export function isDatabaseUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value);
 }
 
-/** Opens the PostgreSQL store at `url`, saying what to install when its packages are missing. */
-export async function openDatabaseStore(url: string, options: { table?: string | undefined; clipVersion?: string | undefined }, load: PgvectorLoader = importPgvector): Promise<OpenStore> {
+/** The table `--db` uses when `--table` names none. */
+export const DEFAULT_TABLE = 'clip_embeddings';
+
+/**
+ * Opens the PostgreSQL store at `url` (creating its table when `create`, as `index` does), saying what
+ * to install when its packages are missing.
+ */
+export async function openDatabaseStore(
+  url: string,
+  options: { table?: string | undefined; clipVersion?: string | undefined; create?: boolean | undefined },
+  load: PgvectorLoader = importPgvector,
+): Promise<OpenStore> {
   let module: PgvectorModule;
   try {
     module = (await load()) as PgvectorModule;
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') {
-      throw new Error(`--db needs the optional packages pg and pgvector: npm install pg pgvector (${(error as Error).message.split('\n')[0]})`);
+      throw new Error(`--db needs the optional packages pg and pg-copy-streams: npm install pg pg-copy-streams (${(error as Error).message.split('\n')[0]})`);
     }
     throw error;
   }
-  const store = await module.PgVectorStore.open({ connectionString: url, table: options.table, clipVersion: options.clipVersion });
+  const store = await module.PgVectorStore.open({ connectionString: url, table: options.table ?? DEFAULT_TABLE, clipVersion: options.clipVersion, create: options.create });
   return { store, where: 'the database', save: async () => {}, close: () => store.close() };
 }
 
