@@ -1,3 +1,5 @@
+import type { EmbeddingIndex as VectorIndex } from './vectors/embedding-index.js';
+
 export { ClipClient } from './client/client.js';
 export type { ApiKeyTransport, BatchJobOptions, ClipClientOptions, RequestOptions } from './client/client.js';
 export type { BatchInputs, BatchOptions, BatchProgress } from './jobs/batch.js';
@@ -33,6 +35,11 @@ export type { ClipLogger } from './request/logger.js';
 // methods take and return are named here too.
 export { EmbeddingIndexError } from './errors/errors.js';
 export type { EmbeddingIndexErrorCode } from './errors/errors.js';
-export type { EmbeddingIndex, SearchHit } from './vectors/embedding-index.js';
+export type { SearchHit } from './vectors/embedding-index.js';
+/**
+ * The type of the index `searchText` and `searchImage` take. A type only: the class itself is
+ * exported by `roboflow-clip/vectors` (`import { EmbeddingIndex } from 'roboflow-clip/vectors'`).
+ */
+export type EmbeddingIndex<M = unknown> = VectorIndex<M>;
 export { CLIP_LOGIT_SCALE, DEFAULT_LABEL_CACHE_SIZE } from './jobs/classify.js';
 export type { Classification, ClassifyOptions, Labels } from './jobs/classify.js';

@@ -35,17 +35,13 @@ import {
   type CompareRequest,
   type EmbedImageRequest,
   type EmbedTextRequest,
-  type NamedImagePrompts,
+  type ComparePrompts,
+  type SimilarityOf,
 } from '../wire/schemas.js';
 import { asObject, validate } from '../wire/validate.js';
 import { callLimits, resolveOptions, type ClipClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
 
 export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './options.js';
-
-/** The prompts of a compare call given as a name map: the result is keyed the same way. */
-type NamedPromptRequest =
-  | (CompareRequest & { prompt: Record<string, string>; prompt_type?: 'text' })
-  | (CompareRequest & { prompt: NamedImagePrompts; prompt_type: 'image' });
 
 type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
 
@@ -55,7 +51,7 @@ const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 /** Options of a batch job: see `BatchOptions`; `clipVersion` applies to every request of the job. */
 export interface BatchJobOptions extends BatchOptions {
   /** CLIP model for every request of the job. Default: the client's `clipVersion`. */
-  clipVersion?: ClipVersion;
+  clipVersion?: ClipVersion | undefined;
 }
 
 const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
@@ -102,8 +98,8 @@ export class ClipClient {
    * Cosine similarity of one subject against 1 to 8 prompts, in prompt order, or keyed like a
    * name-map prompt. `subject_type` defaults to `'image'`, `prompt_type` to `'text'`.
    */
-  compare(request: NamedPromptRequest, options?: RequestOptions): Promise<CompareResult<Record<string, number>>>;
-  compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
+  compare<P extends ComparePrompts>(request: CompareRequest & { prompt: P }, options?: RequestOptions): Promise<CompareResult<SimilarityOf<P>>>;
+  compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
     const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
     const expected = expectedSimilarityShape(payload);
@@ -198,8 +194,8 @@ export class ClipClient {
    * prompts per request, `concurrency` requests at a time, merged back in prompt order (a name map
    * keeps its key order). Failures reject like `embedImages`.
    */
-  compareMany(request: NamedPromptRequest, options?: BatchOptions): Promise<{ similarity: Record<string, number> }>;
-  compareMany(request: CompareRequest, options?: BatchOptions): Promise<{ similarity: number[] }>;
+  compareMany<P extends ComparePrompts>(request: CompareRequest & { prompt: P }, options?: BatchOptions): Promise<{ similarity: SimilarityOf<P> }>;
+  compareMany(request: CompareRequest, options?: BatchOptions): Promise<{ similarity: number[] | Record<string, number> }>;
   async compareMany(request: CompareRequest, options: BatchOptions = {}): Promise<{ similarity: number[] | Record<string, number> }> {
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
     const body = asObject(request);

@@ -30,60 +30,60 @@ export interface ClipClientOptions {
    * Roboflow API key. Default: `process.env.ROBOFLOW_API_KEY`. Optional: a self-hosted server may need none.
    * Pass `null` to send no key even when the variable is set.
    */
-  apiKey?: string | null;
+  apiKey?: string | null | undefined;
   /**
    * Server URL. Default: `process.env.ROBOFLOW_CLIP_URL`, else `https://infer.roboflow.com`.
    * A list of URLs (several self-hosted servers) spreads requests across them with undici's
    * `BalancedPool`; they may differ only in scheme, host and port, not in path.
    */
-  baseUrl?: string | readonly string[];
+  baseUrl?: string | readonly string[] | undefined;
   /**
    * How the key is sent: `'query'` (`?api_key=`, as Roboflow's docs show), `'header'`
    * (`Authorization: Bearer`, servers 1.5.0 and newer) or `'body'` (`"api_key"`). Default: `'query'`.
    */
-  apiKeyTransport?: ApiKeyTransport;
+  apiKeyTransport?: ApiKeyTransport | undefined;
   /** CLIP model sent as `clip_version_id` when a call names none. Default: unset (the server uses `ViT-B-16`). */
-  clipVersion?: ClipVersion;
+  clipVersion?: ClipVersion | undefined;
   /** Time limit of each attempt in milliseconds, response body included. Default: 60000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Time limit of the whole call in milliseconds, retries and waits included. Default: none. */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /** Retries after a retryable failure (connection error, timeout, 408/429/502/503/504). Default: 2. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** What is retried: `{ statuses?, timeouts? }`. Default: 408/429/502/503/504 and timeouts; connection errors always. */
-  retryOn?: RetryOn;
+  retryOn?: RetryOn | undefined;
   /** Backoff between retries, exponential with full jitter: `{ baseMs?, capMs? }`. Default: `{ baseMs: 500, capMs: 8000 }`. */
-  backoff?: BackoffOptions;
+  backoff?: BackoffOptions | undefined;
   /** A request body larger than this (UTF-8 bytes) is refused before sending. `Infinity` disables. Default: 20 MiB. */
-  maxRequestBytes?: number;
+  maxRequestBytes?: number | undefined;
   /** A response body larger than this is cut off with `ClipResponseError`. `Infinity` disables. Default: 64 MiB. */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
   /** Receives one line per attempt and warnings; `console` fits. The key is never logged. Default: silent. */
-  logger?: ClipLogger;
+  logger?: ClipLogger | undefined;
   /** undici Dispatcher (proxy, mTLS, custom pool). Default: a keep-alive Agent owned and closed by the client. */
-  dispatcher?: Dispatcher;
+  dispatcher?: Dispatcher | undefined;
   /**
    * A WHATWG `fetch` to send with instead of undici (the global one, undici's, or a wrapper), e.g. so
    * that msw sees the requests. Default: undici on Node; `globalThis.fetch` in the edge build
    * (Workers, Deno, Bun, browsers), looked up at each call.
    */
-  fetch?: FetchFunction;
+  fetch?: FetchFunction | undefined;
   /** Extra headers sent with every request. Default: none. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /** Label text embeddings `classify` keeps (least recently used dropped first); 0 disables the cache. Default: 4096. */
-  labelCacheSize?: number;
+  labelCacheSize?: number | undefined;
 }
 
 /** Per-call overrides. */
 export interface RequestOptions {
   /** Aborts the call, also while it waits to retry; it then rejects with `ClipAbortError`. Default: none. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Time limit of each attempt of this call, in milliseconds. Default: the client's `timeoutMs`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Time limit of this call, retries and waits included, in milliseconds. Default: the client's `deadlineMs`. */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /** Retries for this call. Default: the client's `maxRetries`. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
 }
 
 const DEFAULT_BASE_URL = 'https://infer.roboflow.com';

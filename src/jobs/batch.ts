@@ -13,17 +13,17 @@ export interface BatchProgress {
 
 export interface BatchOptions {
   /** Inputs per request. Default: 8 for images and compare prompts (at most 8), 32 for texts. */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Requests in flight at once. Default: 4. */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Called each time a request's results arrive. An error thrown here stops the job and is rethrown. Default: none. */
-  onProgress?: (progress: BatchProgress) => void;
+  onProgress?: ((progress: BatchProgress) => void) | undefined;
   /** Stops the job: requests in flight are aborted and the job rejects with `ClipAbortError`. Default: none. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Time limit of each attempt of each request, in milliseconds. Default: the client's `timeoutMs`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Retries of each request. Default: the client's `maxRetries`. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
 }
 
 export interface BatchLimits {

@@ -3,7 +3,7 @@ import { handleClipRequest, type MockOptions } from './protocol.js';
 
 export interface ClipHandlersOptions extends MockOptions {
   /** Defaults to https://infer.roboflow.com; may carry a path prefix (a proxy). */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
 }
 
 /**

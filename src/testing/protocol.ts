@@ -30,7 +30,7 @@ export interface MockResponse {
 
 export interface MockOptions {
   /** The key every request must present (query, Bearer header or body). Default: none (any key, or none, is accepted). */
-  apiKey?: string;
+  apiKey?: string | undefined;
 }
 
 export interface MockImage {

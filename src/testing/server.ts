@@ -4,20 +4,20 @@ import { handleClipRequest, MOCK_INFERENCE_ENGINE, type MockResponse } from './p
 
 export interface MockServerOptions {
   /** 0 (the default) picks a free port. */
-  port?: number;
+  port?: number | undefined;
   /** Defaults to 127.0.0.1. */
-  host?: string;
+  host?: string | undefined;
   /** The key every request must present. Default: none (any key, or none, is accepted). */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Delay before each response is sent, in milliseconds. Default: 0. */
-  latencyMs?: number;
+  latencyMs?: number | undefined;
   /**
    * Keep every request in `requests` (the default). The list is never trimmed, so a long load test
    * should switch this off to keep memory flat.
    */
-  recordRequests?: boolean;
+  recordRequests?: boolean | undefined;
   /** Answers a share of requests with a fault instead, to exercise a client's retries. Default: none. */
-  faults?: MockFaults;
+  faults?: MockFaults | undefined;
 }
 
 /** `'503'`: Roboflow's model-loading answer with `Retry-After`; `'reset'`: the socket is destroyed before any response. */
@@ -27,11 +27,11 @@ export interface MockFaults {
   /** Share of requests (0 to 1) that get a fault. */
   rate: number;
   /** The faults drawn from, equally likely. Default: `['503', 'reset']`. */
-  kinds?: MockFaultKind[];
+  kinds?: MockFaultKind[] | undefined;
   /** Seed of the fault sequence, so that a run repeats. Default: 1. */
-  seed?: number;
+  seed?: number | undefined;
   /** `Retry-After` seconds of an injected 503. Default: 1, as Roboflow sends while a model loads. */
-  retryAfter?: number;
+  retryAfter?: number | undefined;
 }
 
 /** Counts since the server started. */

@@ -12,18 +12,18 @@ import { SIMD_BLOCK_ROWS, simdRows, type SimdRows } from './simd/kernel.js';
 /** Options of `new EmbeddingIndex()`. */
 export interface EmbeddingIndexOptions {
   /** Fixed vector length. Default: the length of the first vector added. */
-  dimension?: number;
+  dimension?: number | undefined;
   /** Label of the CLIP model that produced the vectors, checked on load. Default: none (not checked). */
-  clipVersion?: string;
+  clipVersion?: string | undefined;
   /** Rows to allocate up front; storage doubles when full. Default: 1024. */
-  initialCapacity?: number;
+  initialCapacity?: number | undefined;
 }
 
 /** One entry for `addMany`. */
 export interface IndexEntry<M> {
   id: string;
   vector: ArrayLike<number>;
-  metadata?: M;
+  metadata?: M | undefined;
 }
 
 /** A search result: the entry's id, its cosine similarity to the query, and its metadata. */
@@ -35,13 +35,13 @@ export interface SearchHit<M> {
 
 /** Expectations checked against a loaded file; a mismatch throws. */
 export interface LoadExpectations {
-  clipVersion?: string;
-  dimension?: number;
+  clipVersion?: string | undefined;
+  dimension?: number | undefined;
 }
 
 export interface SaveOptions {
   /** 'binary' is compact and fast; 'json' is human-readable. Default: 'binary'. */
-  format?: 'binary' | 'json';
+  format?: 'binary' | 'json' | undefined;
 }
 
 /** Shape of the JSON persistence format (also what JSON.stringify(index) produces). */
