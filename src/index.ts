@@ -7,7 +7,11 @@ export type { FetchFunction, FetchInit, FetchResponse } from './transport/fetch.
 export {
   ClipError,
   ClipValidationError,
+  ClipRequestError,
   ClipApiError,
+  ClipAuthenticationError,
+  ClipRateLimitError,
+  ClipServerError,
   ClipConnectionError,
   ClipTimeoutError,
   ClipAbortError,

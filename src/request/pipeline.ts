@@ -4,8 +4,8 @@
  * redact the key from everything a failure carries.
  */
 import {
+  apiError,
   ClipAbortError,
-  ClipApiError,
   ClipConnectionError,
   ClipError,
   ClipResponseError,
@@ -92,7 +92,7 @@ export class RequestSender {
         }
         error = result;
       } else {
-        error = new ClipApiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route });
+        error = apiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route });
         failure = { kind: 'status', status: response.status, headers: response.headers };
       }
 

@@ -66,6 +66,22 @@ describe('module systems', () => {
   });
 });
 
+describe('both builds in one process', () => {
+  it("recognises the errors of the CommonJS build with the ES module build's classes, and back", async () => {
+    const script = await consumerFile(
+      'dual.mjs',
+      `import { createRequire } from 'node:module';
+       import * as esm from 'roboflow-clip';
+       const cjs = createRequire(import.meta.url)('roboflow-clip');
+       const fail = (lib) => new lib.ClipClient({ apiKey: 'wrong', maxRetries: 0 }).embedText({ text: 'a cat' }).catch((e) => e);
+       const [fromCjs, fromEsm] = [await fail(cjs), await fail(esm)];
+       const is = (error, lib) => [lib.ClipAuthenticationError, lib.ClipApiError, lib.ClipRequestError, lib.ClipError].every((type) => error instanceof type);
+       console.log(JSON.stringify({ distinct: cjs.ClipError !== esm.ClipError, cjsInEsm: is(fromCjs, esm), esmInCjs: is(fromEsm, cjs), notServer: !(fromCjs instanceof esm.ClipServerError) }));`,
+    );
+    expect(await node(script)).toBe(JSON.stringify({ distinct: true, cjsInEsm: true, esmInCjs: true, notServer: true }));
+  });
+});
+
 // The vector index throws the same error classes the client entry exports, in either module system.
 const VECTORS_BODY = `
   const index = new EmbeddingIndex({ dimension: 2 });
