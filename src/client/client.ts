@@ -17,12 +17,12 @@ import {
   type Labels,
 } from '../jobs/classify.js';
 import { checkIndexMatchesClient, checkK, checkQueryDimension } from '../jobs/search.js';
-import { ClipBatchError, type ResponseHeaders } from '../errors/errors.js';
+import { ClipBatchError, invalidOption, type ResponseHeaders } from '../errors/errors.js';
 import { RequestSender, type ResponseCheck } from '../request/pipeline.js';
 import type { EmbeddingIndex, SearchHit } from '../vectors/embedding-index.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { readBlobs, type ImageInput } from '../wire/images.js';
-import { checkEmbeddings, checkSimilarity, type CompareResult, type EmbeddingResult, type ResponseMeta } from '../wire/responses.js';
+import { checkEmbeddings, checkSimilarity, withMeta, type CompareResult, type EmbeddingResult, type ResponseMeta, type WithMeta } from '../wire/responses.js';
 import {
   clipVersionField,
   compareRequestSchema,
@@ -39,6 +39,8 @@ import {
   type SimilarityOf,
 } from '../wire/schemas.js';
 import { asObject, validate } from '../wire/validate.js';
+import type { TransportLease } from './lifecycle.js';
+import { BATCH_JOB_OPTION_NAMES, BATCH_OPTION_NAMES, checkOptionNames, CLASSIFY_OPTION_NAMES, CLIENT_OPTION_NAMES } from './option-names.js';
 import { callLimits, resolveOptions, type ClipClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
 
 export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './options.js';
@@ -57,6 +59,12 @@ export interface BatchJobOptions extends BatchOptions {
 const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
 const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatchSize: Number.POSITIVE_INFINITY };
 
+/** Options a `withOptions` copy cannot change: they choose the pool and the cache it shares. */
+const SHARED_OPTIONS = ['baseUrl', 'fetch', 'dispatcher', 'labelCacheSize'] as const;
+
+/** What a `withOptions` copy takes over from its parent, handed to the constructor it calls. */
+let inherited: { lease: TransportLease; labels: LabelEmbeddingCache } | undefined;
+
 /** Client of the Roboflow CLIP routes: `embed_image`, `embed_text` and `compare`. */
 export class ClipClient {
   /** The server URL; the first one when several were given. */
@@ -66,13 +74,36 @@ export class ClipClient {
   readonly #options: ResolvedOptions;
   readonly #sender: RequestSender;
   readonly #labelEmbeddings: LabelEmbeddingCache;
+  readonly #given: ClipClientOptions;
 
   constructor(options: ClipClientOptions = {}) {
-    this.#options = resolveOptions(options);
+    const parent = inherited;
+    inherited = undefined;
+    this.#options = resolveOptions(options, parent?.lease);
+    this.#given = { ...options };
     this.baseUrls = this.#options.baseUrls;
     this.baseUrl = this.baseUrls[0]!;
     this.#sender = new RequestSender(this.#options);
-    this.#labelEmbeddings = new LabelEmbeddingCache(this.#options.labelCacheSize);
+    this.#labelEmbeddings = parent?.labels ?? new LabelEmbeddingCache(this.#options.labelCacheSize);
+  }
+
+  /**
+   * A copy of this client with some options changed (a shorter `timeoutMs`, other `headers`, another
+   * `clipVersion`), sharing its connection pool and label cache. Closing the copy only stops the copy;
+   * closing this client closes the pool for both. `baseUrl`, `fetch`, `dispatcher` and
+   * `labelCacheSize` choose what is shared, so they cannot change: make a new client for those.
+   */
+  withOptions(options: Omit<ClipClientOptions, (typeof SHARED_OPTIONS)[number]>): ClipClient {
+    checkOptionNames(options, CLIENT_OPTION_NAMES, 'Invalid withOptions() options');
+    for (const name of SHARED_OPTIONS) {
+      if (name in options) throw invalidOption(name, 'is shared with the client a copy is made from; create a new ClipClient to change it', 'Invalid withOptions() options');
+    }
+    inherited = { lease: this.#options.transport.share(), labels: this.#labelEmbeddings };
+    try {
+      return new ClipClient({ ...this.#given, ...options });
+    } finally {
+      inherited = undefined;
+    }
   }
 
   /** The CLIP model this client requests (`clipVersion` option), or undefined for the server's default. */
@@ -115,16 +146,18 @@ export class ClipClient {
     image: ImageInput,
     labels: Labels<L>,
     options: ClassifyOptions & RequestOptions = {},
-  ): Promise<Classification<L>[]> {
+  ): Promise<Classification<L>[] & WithMeta> {
+    checkOptionNames(options, CLASSIFY_OPTION_NAMES, 'Invalid classification');
     const { template, topK, ...request } = options;
     const { names, texts } = parseClassifyRequest(image, labels, { template, topK });
     // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
     const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
-    const [{ embeddings }, vectors] = await Promise.all([
+    const [embedded, vectors] = await Promise.all([
       this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), request),
       this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing, request)),
     ]);
-    return rankLabels(embeddings[0]!, names as L[], vectors, topK);
+    // The metadata is the image request's: the one request every classification makes.
+    return withMeta(rankLabels(embedded.embeddings[0]!, names as L[], vectors, topK), embedded.meta);
   }
 
   /** Labels not yet cached, sent like `embedTexts`; a failed request rejects with its own error, as `embedText` would. */
@@ -138,12 +171,12 @@ export class ClipClient {
   }
 
   /** Embeds `query` and resolves to the `k` entries of `index` most similar to it, best first. */
-  searchText<M>(index: EmbeddingIndex<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+  searchText<M>(index: EmbeddingIndex<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[] & WithMeta> {
     return this.#search(index, k, (version) => this.embedText({ text: query, ...version }, options));
   }
 
   /** Embeds `image` and resolves to the `k` entries of `index` most similar to it, best first. */
-  searchImage<M>(index: EmbeddingIndex<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+  searchImage<M>(index: EmbeddingIndex<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[] & WithMeta> {
     return this.#search(index, k, (version) => this.embedImage({ image, ...version }, options));
   }
 
@@ -155,13 +188,15 @@ export class ClipClient {
     index: EmbeddingIndex<M>,
     k: number,
     embed: (version: { clip_version_id?: ClipVersion }) => Promise<EmbeddingResult>,
-  ): Promise<SearchHit<M>[]> {
+  ): Promise<SearchHit<M>[] & WithMeta> {
     checkK(k);
     checkIndexMatchesClient(index, this.clipVersion);
     const version = clipVersionField(this.clipVersion === undefined ? (index.clipVersion as ClipVersion | undefined) : undefined);
-    const query = (await embed(version)).embeddings[0]!;
+    const { embeddings, meta } = await embed(version);
+    const query = embeddings[0]!;
     checkQueryDimension(index, query);
-    return index.search(query, k);
+    // The metadata is the query's embedding request's.
+    return withMeta(index.search(query, k), meta);
   }
 
   /**
@@ -171,6 +206,7 @@ export class ClipClient {
    * and rejects with `ClipBatchError`, which names the failed inputs.
    */
   async embedImages(images: BatchInputs<ImageInput>, options: BatchJobOptions = {}): Promise<number[][]> {
+    checkOptionNames(options, BATCH_JOB_OPTION_NAMES, 'Invalid batch options');
     checkBatchInputs(images, 'images');
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
     return runBatches(images, job, async (image, signal) => {
@@ -181,6 +217,7 @@ export class ClipClient {
 
   /** Like `embedImages`, for texts: 32 per request by default, any number allowed. */
   async embedTexts(texts: BatchInputs<string>, options: BatchJobOptions = {}): Promise<number[][]> {
+    checkOptionNames(options, BATCH_JOB_OPTION_NAMES, 'Invalid batch options');
     checkBatchInputs(texts, 'texts');
     const job = resolveBatchOptions(options, TEXT_BATCHES);
     return runBatches(texts, job, async (text, signal) => {
@@ -197,6 +234,7 @@ export class ClipClient {
   compareMany<P extends ComparePrompts>(request: CompareRequest & { prompt: P }, options?: BatchOptions): Promise<{ similarity: SimilarityOf<P> }>;
   compareMany(request: CompareRequest, options?: BatchOptions): Promise<{ similarity: number[] | Record<string, number> }>;
   async compareMany(request: CompareRequest, options: BatchOptions = {}): Promise<{ similarity: number[] | Record<string, number> }> {
+    checkOptionNames(options, BATCH_OPTION_NAMES, 'Invalid batch options');
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
     const body = asObject(request);
     // The subject and the first prompts are checked before any request, and a Blob subject is read once.
@@ -207,14 +245,19 @@ export class ClipClient {
     });
   }
 
-  /** Releases the client's own connection pool; a dispatcher passed in options is left open. */
+  /**
+   * Releases the client's own connection pool (a dispatcher passed in options is left open); a
+   * `withOptions` copy only stops itself. Later calls fail at once with a `ClipError` saying the
+   * client is closed. Calling it again does nothing more.
+   */
   close(): Promise<void> {
     return this.#options.transport.close();
   }
 
   /** Every route's last step: the call's limits, the complete wire payload, then the request pipeline. */
-  #send<T extends object>(route: Route, payload: Record<string, unknown>, check: ResponseCheck, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
+  async #send<T extends object>(route: Route, payload: Record<string, unknown>, check: ResponseCheck, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
     const limits = callLimits(this.#options, options);
+    if (this.#options.missingKey) throw this.#options.missingKey;
     const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey);
     return this.#sender.send<T>(route, wire, check, limits);
   }

@@ -3,7 +3,7 @@
  * and the checks that refuse a bad value where it is given.
  */
 import type { Dispatcher } from 'undici';
-import { invalidOption } from '../errors/errors.js';
+import { invalidOption, type ClipError } from '../errors/errors.js';
 import {
   checkNumberOption,
   DEADLINE_RULE,
@@ -13,13 +13,16 @@ import {
   TIMEOUT_RULE,
   warnPlainHttpKey,
 } from '../request/guards.js';
-import type { ClipLogger } from '../request/logger.js';
+import { LOG_LEVELS, resolveLogger, type ClipLogger, type LogLevel } from '../request/logger.js';
 import type { CallLimits, SenderConfig } from '../request/pipeline.js';
 import { resolveRetryPolicy, type BackoffOptions, type RetryOn } from '../request/retry.js';
 import { createTransport } from '../transport/default.js';
 import type { FetchFunction } from '../transport/fetch.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { apiKeyQuery } from '../wire/schemas.js';
+import { checkBrowserKey, isHostedRoboflow, missingKeyError } from './key-checks.js';
+import { TransportLease } from './lifecycle.js';
+import { checkOptionNames, CLIENT_OPTION_NAMES, REQUEST_OPTION_NAMES } from './option-names.js';
 import { VERSION } from './version.js';
 
 /** Where the API key travels. */
@@ -58,8 +61,18 @@ export interface ClipClientOptions {
   maxRequestBytes?: number | undefined;
   /** A response body larger than this is cut off with `ClipResponseError`. `Infinity` disables. Default: 64 MiB. */
   maxResponseBytes?: number | undefined;
-  /** Receives one line per attempt and warnings; `console` fits. The key is never logged. Default: silent. */
+  /**
+   * Receives one line per attempt and warnings; `console` fits, and so does an object with only some
+   * of the methods. The key is never logged, and a logger that throws is ignored. Default: `console`
+   * when `logLevel` (or `ROBOFLOW_CLIP_LOG`) is set, else silent.
+   */
   logger?: ClipLogger | undefined;
+  /**
+   * The least severe level logged: `'debug'` (each successful attempt), `'info'` (a failure that is
+   * retried), `'warn'` (a call's final failure, warnings), `'error'`, or `'off'`. Default:
+   * `process.env.ROBOFLOW_CLIP_LOG`, else `'debug'` when a `logger` is given (every line), else `'off'`.
+   */
+  logLevel?: LogLevel | undefined;
   /** undici Dispatcher (proxy, mTLS, custom pool). Default: a keep-alive Agent owned and closed by the client. */
   dispatcher?: Dispatcher | undefined;
   /**
@@ -70,6 +83,11 @@ export interface ClipClientOptions {
   fetch?: FetchFunction | undefined;
   /** Extra headers sent with every request. Default: none. */
   headers?: Record<string, string> | undefined;
+  /**
+   * Allow an API key in a browser, where every visitor of the page can read it. Only for a key that is
+   * meant to be public; otherwise call Roboflow from your server. Default: false.
+   */
+  dangerouslyAllowBrowser?: boolean | undefined;
   /** Label text embeddings `classify` keeps (least recently used dropped first); 0 disables the cache. Default: 4096. */
   labelCacheSize?: number | undefined;
 }
@@ -84,6 +102,8 @@ export interface RequestOptions {
   deadlineMs?: number | undefined;
   /** Retries for this call. Default: the client's `maxRetries`. */
   maxRetries?: number | undefined;
+  /** Headers for this call (a trace id, a tenant id), over the client's `headers`. Default: none. */
+  headers?: Record<string, string> | undefined;
 }
 
 const DEFAULT_BASE_URL = 'https://infer.roboflow.com';
@@ -91,18 +111,29 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_RETRIES = 2;
 
 /** A client's options resolved once: what its requests share, and the limits a call starts from. */
-export interface ResolvedOptions extends SenderConfig, Omit<CallLimits, 'signal'> {
+export interface ResolvedOptions extends SenderConfig, Omit<CallLimits, 'signal' | 'headers'> {
+  transport: TransportLease;
   baseUrls: readonly string[];
+  /** What every call fails with before sending: a hosted Roboflow URL and no key. */
+  missingKey: ClipError | undefined;
+  /** The header that carries the key, which a call's own headers do not replace. */
+  keyHeaders: Record<string, string>;
   clipVersion: ClipVersion | undefined;
   /** The key when it travels in the body, else undefined. */
   bodyApiKey: string | undefined;
   labelCacheSize: number | undefined;
 }
 
-/** Reads the environment, applies the defaults and checks every option; throws `ClipValidationError` on a bad one. */
-export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
+/**
+ * Reads the environment, applies the defaults and checks every option; throws `ClipValidationError`
+ * on a bad one. `lease`: the connection pool of the client a `withOptions` copy is made from.
+ */
+export function resolveOptions(options: ClipClientOptions, lease?: TransportLease): ResolvedOptions {
+  checkOptionNames(options, CLIENT_OPTION_NAMES, 'Invalid client options');
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
   const apiKey = (options.apiKey === undefined ? env.ROBOFLOW_API_KEY : options.apiKey) || undefined;
+  checkBrowserKey(apiKey, options.dangerouslyAllowBrowser);
+  const logger = resolveLogger(options.logger ?? (options.logLevel ?? env.ROBOFLOW_CLIP_LOG ? console : undefined), logLevel(options, env));
   const keyTransport = options.apiKeyTransport ?? 'query';
   if (!['query', 'header', 'body'].includes(keyTransport)) throw invalidOption('apiKeyTransport', 'must be "query", "header" or "body"');
   checkApiKey(apiKey);
@@ -110,11 +141,12 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
   checkNumberOption('maxRequestBytes', options.maxRequestBytes, { min: 0, infinity: true });
   checkNumberOption('maxResponseBytes', options.maxResponseBytes, { min: 0, infinity: true });
   checkNumberOption('labelCacheSize', options.labelCacheSize, { min: 0, integer: true });
+  checkHeaders(options.headers, 'Invalid client options');
   const retryPolicy = resolveRetryPolicy(options.retryOn, options.backoff);
 
   const bases = parseBaseUrls(options.baseUrl ?? (env.ROBOFLOW_CLIP_URL || DEFAULT_BASE_URL), options.dispatcher !== undefined);
   const base = bases[0]!;
-  if (apiKey) for (const url of bases) warnPlainHttpKey(url, options.logger);
+  if (apiKey) for (const url of bases) warnPlainHttpKey(url, logger);
   const prefix = pathPrefix(base);
   const query = apiKey && keyTransport === 'query' ? apiKeyQuery(apiKey) : '';
   const headers: Record<string, string> = {
@@ -122,20 +154,23 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
     accept: 'application/json',
     'user-agent': `roboflow-clip/${VERSION}`,
   };
-  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
-  if (apiKey && keyTransport === 'header') headers.authorization = `Bearer ${apiKey}`;
+  Object.assign(headers, lowerCaseNames(options.headers ?? {}));
+  const keyHeaders: Record<string, string> = apiKey && keyTransport === 'header' ? { authorization: `Bearer ${apiKey}` } : {};
+  Object.assign(headers, keyHeaders);
 
   return {
     baseUrls: bases.map((url) => url.href),
     clipVersion: options.clipVersion,
     bodyApiKey: keyTransport === 'body' ? apiKey : undefined,
-    transport: createTransport(options, bases.map((url) => url.origin)),
+    transport: lease ?? new TransportLease(createTransport(options, bases.map((url) => url.origin))),
+    missingKey: apiKey === undefined && isHostedRoboflow(base) ? missingKeyError(base) : undefined,
+    keyHeaders,
     requestBase: { origin: base.origin, headers, maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES },
     path: (route) => prefix + route + query,
     secrets: apiKey ? [...new Set([apiKey, encodeURIComponent(apiKey)])] : [],
     retryPolicy,
     maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
-    logger: options.logger,
+    logger,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     deadlineMs: options.deadlineMs ?? Number.POSITIVE_INFINITY,
     maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
@@ -143,12 +178,39 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
   };
 }
 
-/** A call's limits: its own options over the client's, checked before anything is sent. */
-export function callLimits(defaults: CallLimits, options: RequestOptions | undefined): CallLimits {
+/** A call's limits and headers: its own options over the client's, checked before anything is sent. */
+export function callLimits(defaults: ResolvedOptions, options: RequestOptions | undefined): CallLimits {
   if (!options) return defaults;
+  checkOptionNames(options, REQUEST_OPTION_NAMES, 'Invalid request options');
   checkTimeOptions(options, 'Invalid request options');
+  checkHeaders(options.headers, 'Invalid request options');
   const { signal, timeoutMs = defaults.timeoutMs, deadlineMs = defaults.deadlineMs, maxRetries = defaults.maxRetries } = options;
-  return { signal, timeoutMs, deadlineMs, maxRetries };
+  const headers = options.headers && { ...defaults.requestBase.headers, ...lowerCaseNames(options.headers), ...defaults.keyHeaders };
+  return { signal, timeoutMs, deadlineMs, maxRetries, headers };
+}
+
+/** `ROBOFLOW_CLIP_LOG` or the option, checked; every line when only a logger is given. */
+function logLevel(options: ClipClientOptions, env: Record<string, string | undefined>): LogLevel {
+  const level = options.logLevel ?? (env.ROBOFLOW_CLIP_LOG || undefined);
+  if (level === undefined) return options.logger ? 'debug' : 'off';
+  if (!LOG_LEVELS.includes(level as LogLevel)) {
+    const where = options.logLevel === undefined ? 'ROBOFLOW_CLIP_LOG' : 'logLevel';
+    throw invalidOption(where, `must be one of ${LOG_LEVELS.map((l) => `"${l}"`).join(', ')}, got ${JSON.stringify(level)}`);
+  }
+  return level as LogLevel;
+}
+
+/** Headers are sent as they are: a value that is not a string would fail every request, so it is refused here. */
+function checkHeaders(headers: unknown, context: string): void {
+  if (headers === undefined) return;
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) throw invalidOption('headers', 'must be an object of header names and values', context);
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof value !== 'string') throw invalidOption(['headers', name], `must be a string, got ${typeof value}`, context);
+  }
+}
+
+function lowerCaseNames(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 /** Several servers must serve the same path: one pool spreads identical requests across their origins. */
