@@ -31,10 +31,11 @@ export type {
   EmbedTextRequest,
   NamedImagePrompts,
 } from './wire/schemas.js';
+export { responseMeta } from './wire/responses.js';
 export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMeta } from './wire/responses.js';
 export { DEFAULT_RETRY_STATUSES } from './request/retry.js';
 export type { BackoffOptions, RetryOn } from './request/retry.js';
-export type { ClipLogger } from './request/logger.js';
+export type { ClipLogger, LogLevel } from './request/logger.js';
 // The index and the similarity math live on `roboflow-clip/vectors`; the types the client's search
 // methods take and return are named here too.
 export { EmbeddingIndexError } from './errors/errors.js';
