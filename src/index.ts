@@ -18,7 +18,7 @@ export {
   ClipResponseError,
   ClipBatchError,
 } from './errors/errors.js';
-export type { ValidationIssue, ResponseHeaders } from './errors/errors.js';
+export type { ClipApiErrorInit, ValidationIssue, ResponseHeaders } from './errors/errors.js';
 export { imageFromFile } from './wire/images.js';
 export type { ImageInput, WireImage } from './wire/images.js';
 export { CLIP_VERSIONS, EMBEDDING_DIMENSIONS } from './wire/clip-versions.js';
@@ -26,10 +26,12 @@ export type { ClipVersion } from './wire/clip-versions.js';
 export { MAX_ITEMS_PER_REQUEST } from './wire/schemas.js';
 export type {
   CommonRequestFields,
+  ComparePrompts,
   CompareRequest,
   EmbedImageRequest,
   EmbedTextRequest,
   NamedImagePrompts,
+  SimilarityOf,
 } from './wire/schemas.js';
 export { responseMeta } from './wire/responses.js';
 export type { CompareResult, EmbeddingResult, ResponseMeta, ResultFields, WithMeta } from './wire/responses.js';

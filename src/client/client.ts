@@ -60,7 +60,7 @@ const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: M
 const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatchSize: Number.POSITIVE_INFINITY };
 
 /** Options a `withOptions` copy cannot change: they choose the pool and the cache it shares. */
-const SHARED_OPTIONS = ['baseUrl', 'fetch', 'dispatcher', 'labelCacheSize'] as const;
+const SHARED_OPTIONS = ['baseUrl', 'fetch', 'dispatcher', 'labelCacheSize'] as const satisfies readonly (keyof ClipClientOptions)[];
 
 /** What a `withOptions` copy takes over from its parent, handed to the constructor it calls. */
 let inherited: { lease: TransportLease; labels: LabelEmbeddingCache } | undefined;
@@ -93,7 +93,7 @@ export class ClipClient {
    * closing this client closes the pool for both. `baseUrl`, `fetch`, `dispatcher` and
    * `labelCacheSize` choose what is shared, so they cannot change: make a new client for those.
    */
-  withOptions(options: Omit<ClipClientOptions, (typeof SHARED_OPTIONS)[number]>): ClipClient {
+  withOptions(options: Omit<ClipClientOptions, 'baseUrl' | 'fetch' | 'dispatcher' | 'labelCacheSize'>): ClipClient {
     checkOptionNames(options, CLIENT_OPTION_NAMES, 'Invalid withOptions() options');
     for (const name of SHARED_OPTIONS) {
       if (name in options) throw invalidOption(name, 'is shared with the client a copy is made from; create a new ClipClient to change it', 'Invalid withOptions() options');

@@ -81,7 +81,7 @@ export class ClipApiError extends ClipRequestError {
   /** The server's `x-request-id` header, to quote when reporting a problem. */
   readonly requestId: string | undefined;
 
-  constructor(init: ApiErrorInit) {
+  constructor(init: ClipApiErrorInit) {
     const { status, body } = init;
     super(`HTTP ${status}${init.route ? ` from ${init.route}` : ''}: ${describeErrorBody(body) ?? 'no error message'}`, init);
     this.status = status;
@@ -93,7 +93,8 @@ export class ClipApiError extends ClipRequestError {
   }
 }
 
-interface ApiErrorInit {
+/** What a `ClipApiError` is made from: the response, and how many attempts were made. */
+export interface ClipApiErrorInit {
   status: number;
   headers: ResponseHeaders;
   body: unknown;
@@ -120,7 +121,7 @@ export class ClipServerError extends ClipApiError {
 }
 
 /** The error of an HTTP error status, of the family's class. */
-export function apiError(init: ApiErrorInit): ClipApiError {
+export function apiError(init: ClipApiErrorInit): ClipApiError {
   const { status } = init;
   if (status === 401 || status === 403) return new ClipAuthenticationError(init);
   if (status === 429) return new ClipRateLimitError(init);

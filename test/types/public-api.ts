@@ -5,6 +5,8 @@ import {
   ClipApiError,
   ClipClient,
   ClipError,
+  ClipRateLimitError,
+  ClipRequestError,
   type BatchOptions,
   type ClassifyOptions,
   type ClipClientOptions,
@@ -72,7 +74,22 @@ export async function compareResults(clip: ClipClient): Promise<number> {
   return cat + (first ?? 0) + a + dog + (second ?? 0) + Object.keys(similarity).length + Object.keys(assumed).length + assumedList.length;
 }
 
+export async function conveniences(clip: ClipClient): Promise<string | undefined> {
+  const quick = clip.withOptions({ timeoutMs: maybeNumber, headers: { 'x-tenant': 't1' }, logLevel: 'warn' });
+  // @ts-expect-error: a copy shares its parent's pool, so it cannot point elsewhere
+  clip.withOptions({ baseUrl: 'http://127.0.0.1:9001' });
+  const partial = new ClipClient({ logger: { warn: (message: string) => console.warn(message) }, logLevel: undefined });
+  const labels = await quick.classify('https://example.com/a.jpg', ['cat', 'dog'], { topK: 1, headers: { 'x-trace-id': 'abc' } });
+  const label: 'cat' | 'dog' | undefined = labels[0]?.label;
+  // @ts-expect-error: an unknown option name is a type error
+  await clip.embedText({ text: 'a cat' }, { timeout: 5 });
+  await partial.close();
+  return (label ?? '') + labels.meta.requestId;
+}
+
 export function errors(error: unknown): string {
+  if (error instanceof ClipRateLimitError) return error.headers['retry-after'] ?? '';
+  if (error instanceof ClipRequestError) return `${error.attempts}`;
   if (error instanceof ClipApiError) return `${error.status}`;
   return error instanceof ClipError ? error.message : '';
 }
