@@ -30,8 +30,9 @@ export type ApiKeyTransport = 'query' | 'header' | 'body';
 
 export interface ClipClientOptions {
   /**
-   * Roboflow API key. Default: `process.env.ROBOFLOW_API_KEY`. Optional: a self-hosted server may need none.
-   * Pass `null` to send no key even when the variable is set.
+   * Roboflow API key. Default: `process.env.ROBOFLOW_API_KEY`. Optional: a self-hosted server may need
+   * none, while a client of Roboflow's hosted API (`*.roboflow.com`) without one fails each call before
+   * sending, saying how to set it. Pass `null` to send no key even when the variable is set.
    */
   apiKey?: string | null | undefined;
   /**

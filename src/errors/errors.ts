@@ -15,8 +15,14 @@ export type ResponseHeaders = Record<string, string>;
  * one process (its CommonJS and ES module builds, say): see `errors/brand.ts`.
  */
 export class ClipError extends Error {
-  static readonly [ERROR_BRAND]: string = 'ClipError';
+  /** The class's name across copies of the package, kept when a bundler renames the class. */
+  protected static readonly brand: string = 'ClipError';
   override name = 'ClipError';
+
+  /** Marks the errors of every copy of the package. */
+  get [ERROR_BRAND](): true {
+    return true;
+  }
 
   static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
     return isBrandedInstance(this, value);
@@ -28,7 +34,7 @@ const MAX_ISSUES_IN_MESSAGE = 10;
 
 /** The payload was refused before anything was sent. */
 export class ClipValidationError extends ClipError {
-  static override readonly [ERROR_BRAND]: string = 'ClipValidationError';
+  protected static override readonly brand: string = 'ClipValidationError';
   override name = 'ClipValidationError';
   readonly issues: ValidationIssue[];
 
@@ -57,7 +63,7 @@ interface FailureOptions {
  * more than one.
  */
 export abstract class ClipRequestError extends ClipError {
-  static override readonly [ERROR_BRAND]: string = 'ClipRequestError';
+  protected static override readonly brand: string = 'ClipRequestError';
   /** How many attempts were made before this failure was final. */
   readonly attempts: number;
 
@@ -70,7 +76,7 @@ export abstract class ClipRequestError extends ClipError {
 
 /** The server answered with an HTTP status of 400 or more; 401/403, 429 and 5xx have subclasses of their own. */
 export class ClipApiError extends ClipRequestError {
-  static override readonly [ERROR_BRAND]: string = 'ClipApiError';
+  protected static override readonly brand: string = 'ClipApiError';
   override name = 'ClipApiError';
   readonly status: number;
   readonly headers: ResponseHeaders;
@@ -104,19 +110,19 @@ export interface ClipApiErrorInit {
 
 /** 401 or 403: the key is missing, wrong, or lacks access to the model. */
 export class ClipAuthenticationError extends ClipApiError {
-  static override readonly [ERROR_BRAND]: string = 'ClipAuthenticationError';
+  protected static override readonly brand: string = 'ClipAuthenticationError';
   override name = 'ClipAuthenticationError';
 }
 
 /** 429: too many requests; `headers['retry-after']` says when to try again, when the server sent it. */
 export class ClipRateLimitError extends ClipApiError {
-  static override readonly [ERROR_BRAND]: string = 'ClipRateLimitError';
+  protected static override readonly brand: string = 'ClipRateLimitError';
   override name = 'ClipRateLimitError';
 }
 
 /** 500 or above: the server failed (a model that does not load, an overloaded gateway). */
 export class ClipServerError extends ClipApiError {
-  static override readonly [ERROR_BRAND]: string = 'ClipServerError';
+  protected static override readonly brand: string = 'ClipServerError';
   override name = 'ClipServerError';
 }
 
@@ -130,7 +136,7 @@ export function apiError(init: ClipApiErrorInit): ClipApiError {
 
 /** A 2xx response did not have the shape the protocol promises (not JSON, wrong counts, bad numbers). */
 export class ClipResponseError extends ClipRequestError {
-  static override readonly [ERROR_BRAND]: string = 'ClipResponseError';
+  protected static override readonly brand: string = 'ClipResponseError';
   override name = 'ClipResponseError';
   readonly status: number | undefined;
   readonly headers: ResponseHeaders | undefined;
@@ -149,7 +155,7 @@ export class ClipResponseError extends ClipRequestError {
 
 /** The request could not reach the server or the connection broke before a full response arrived. */
 export class ClipConnectionError extends ClipRequestError {
-  static override readonly [ERROR_BRAND]: string = 'ClipConnectionError';
+  protected static override readonly brand: string = 'ClipConnectionError';
   override name = 'ClipConnectionError';
   /** The system or undici error code, e.g. `ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`. */
   readonly code: string | undefined;
@@ -165,13 +171,13 @@ export class ClipConnectionError extends ClipRequestError {
 
 /** An attempt took longer than `timeoutMs`, or the whole call longer than `deadlineMs`. */
 export class ClipTimeoutError extends ClipRequestError {
-  static override readonly [ERROR_BRAND]: string = 'ClipTimeoutError';
+  protected static override readonly brand: string = 'ClipTimeoutError';
   override name = 'ClipTimeoutError';
 }
 
 /** The caller's `AbortSignal` fired. */
 export class ClipAbortError extends ClipError {
-  static override readonly [ERROR_BRAND]: string = 'ClipAbortError';
+  protected static override readonly brand: string = 'ClipAbortError';
   override name = 'ClipAbortError';
 
   constructor(message = 'Request was aborted', options?: { cause?: unknown }) {
@@ -184,7 +190,7 @@ export class ClipAbortError extends ClipError {
  * requests still running were cancelled. `cause` is the request's own error.
  */
 export class ClipBatchError extends ClipError {
-  static override readonly [ERROR_BRAND]: string = 'ClipBatchError';
+  protected static override readonly brand: string = 'ClipBatchError';
   override name = 'ClipBatchError';
   /** The failed request's own error. */
   declare readonly cause: ClipError;
@@ -241,7 +247,7 @@ export type EmbeddingIndexErrorCode =
 
 /** Every error thrown by EmbeddingIndex (a ClipError like the rest of the SDK); branch on `code`. */
 export class EmbeddingIndexError extends ClipError {
-  static override readonly [ERROR_BRAND]: string = 'EmbeddingIndexError';
+  protected static override readonly brand: string = 'EmbeddingIndexError';
   override name = 'EmbeddingIndexError';
   constructor(
     readonly code: EmbeddingIndexErrorCode,
