@@ -68,10 +68,14 @@ export async function compareResults(clip: ClipClient): Promise<number> {
   many.similarity.dgo;
   const manyListed = await clip.compareMany({ subject: 'https://example.com/a.jpg', prompt: ['a', 'b'] });
   const second: number | undefined = manyListed.similarity[1];
+  const manyEither = await clip.compareMany(request);
+  // @ts-expect-error: compareMany of a plain CompareRequest may give a name map too
+  const manyAssumed: number[] = manyEither.similarity;
+  const manyKeys = Object.keys(manyEither.similarity).length + manyAssumed.length;
 
   // @ts-expect-error: an unknown request field is a type error
   await clip.compare({ subject: 'https://example.com/a.jpg', prompt: 'a cat', promt_type: 'text' });
-  return cat + (first ?? 0) + a + dog + (second ?? 0) + Object.keys(similarity).length + Object.keys(assumed).length + assumedList.length;
+  return manyKeys + cat + (first ?? 0) + a + dog + (second ?? 0) + Object.keys(similarity).length + Object.keys(assumed).length + assumedList.length;
 }
 
 export async function conveniences(clip: ClipClient): Promise<string | undefined> {
