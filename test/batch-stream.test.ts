@@ -151,7 +151,7 @@ describe('streamBatches', () => {
       throw new Error('request failed');
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClipBatchError);
-    expect((error as ClipBatchError).cause).toEqual(new Error('request failed'));
+    expect((error as ClipBatchError).cause.message).toBe('request failed');
   });
 });
 

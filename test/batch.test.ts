@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { resolveBatchOptions, runBatches, type BatchOptions, type BatchProgress } from '../src/jobs/batch.js';
-import { ClipAbortError, ClipBatchError, ClipValidationError } from '../src/errors/errors.js';
+import { ClipAbortError, ClipBatchError, ClipError, ClipValidationError } from '../src/errors/errors.js';
 
 const LIMITS = { defaultBatchSize: 8, maxBatchSize: 8 };
 const job = (options: BatchOptions = {}) => resolveBatchOptions(options, LIMITS);
@@ -123,7 +123,7 @@ describe('runBatches', () => {
   it('on a failed request starts no new batch, aborts those in flight, and rejects with ClipBatchError naming the failed inputs', async () => {
     const started: number[] = [];
     let aborted = 0;
-    const cause = new Error('server said no');
+    const cause = new ClipError('server said no');
     const error = await rejection(
       runBatches(range(100), job({ batchSize: 5, concurrency: 3 }), async (items, signal) => {
         started.push(items[0]!);

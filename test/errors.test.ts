@@ -5,6 +5,7 @@ import {
   ClipConnectionError,
   ClipError,
   ClipResponseError,
+  ClipServerError,
   ClipTimeoutError,
   type ClipClientOptions,
 } from '../src/index.js';
@@ -56,7 +57,7 @@ describe('ClipApiError', () => {
 
   it('reports a 500 with its message, without retrying it', async () => {
     stub.answer = reply(500, { message: 'Internal error.' });
-    const error = await failure(stubClient({ maxRetries: 2 }).embedText({ text: 'a cat' }), ClipApiError);
+    const error = await failure(stubClient({ maxRetries: 2 }).embedText({ text: 'a cat' }), ClipServerError);
     expect(error.status).toBe(500);
     expect(error.message).toContain('Internal error.');
     expect(error.helpUrl).toBeUndefined();
@@ -65,7 +66,7 @@ describe('ClipApiError', () => {
 
   it('keeps a non-JSON error body as text', async () => {
     stub.answer = reply(502, 'upstream connect error or disconnect/reset before headers');
-    const error = await failure(stubClient().embedText({ text: 'a cat' }), ClipApiError);
+    const error = await failure(stubClient().embedText({ text: 'a cat' }), ClipServerError);
     expect(error.status).toBe(502);
     expect(error.body).toBe('upstream connect error or disconnect/reset before headers');
     expect(error.message).toContain('upstream connect error');

@@ -104,7 +104,7 @@ describe('logger', () => {
     await client({ logger }).embedText({ text: 'a cat' });
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]![0]).toBe('debug');
-    expect(logger.lines[0]![1]).toMatch(/^roboflow-clip: POST \/clip\/embed_text HTTP 200, attempt 1, \d+ ms$/);
+    expect(logger.lines[0]![1]).toMatch(/^roboflow-clip: \[c\w+\] POST \/clip\/embed_text HTTP 200, attempt 1, \d+ ms$/);
   });
 
   it('logs a retried attempt as info with its wait, and the final failure as warn', async () => {
@@ -116,8 +116,8 @@ describe('logger', () => {
       await limited.close();
     }
     expect(logger.lines.map(([level]) => level)).toEqual(['info', 'warn']);
-    expect(logger.lines[0]![1]).toMatch(/^roboflow-clip: POST \/clip\/embed_text HTTP 503, attempt 1, \d+ ms, retrying in 0 ms$/);
-    expect(logger.lines[1]![1]).toMatch(/^roboflow-clip: POST \/clip\/embed_text HTTP 503, attempt 2, \d+ ms$/);
+    expect(logger.lines[0]![1]).toMatch(/^roboflow-clip: \[c\w+\] POST \/clip\/embed_text HTTP 503, attempt 1, \d+ ms, retrying in 0 ms$/);
+    expect(logger.lines[1]![1]).toMatch(/^roboflow-clip: \[c\w+\] POST \/clip\/embed_text HTTP 503, attempt 2, \d+ ms$/);
   });
 
   it('never logs the path with its query string, nor the key', async () => {

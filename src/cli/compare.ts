@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { MAX_ITEMS_PER_REQUEST } from '../index.js';
+import { MAX_ITEMS_PER_REQUEST, type CompareRequest, type ImageInput } from '../index.js';
 import { chunks, CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, clientFrom, UsageError, writeJsonLine, type Command } from './command.js';
 import { readImage } from './embed-image.js';
 
@@ -47,7 +47,7 @@ Example:
           subject_type: subjectType as 'image' | 'text',
           prompt,
           prompt_type: promptType as 'image' | 'text',
-        } as Parameters<typeof clip.compare>[0]);
+        } as CompareRequest & { prompt: ImageInput[] });
         batch.forEach((text, i) => writeJsonLine(io, { prompt: text, similarity: similarity[i] }));
       }
     } finally {

@@ -33,14 +33,14 @@ import {
   type Labels,
 } from '../jobs/classify.js';
 import { checkK, checkQueryDimension, checkStoreMatchesClient } from '../jobs/search.js';
-import { ClipBatchError, type ResponseHeaders } from '../errors/errors.js';
+import { ClipBatchError, invalidOption, type ResponseHeaders } from '../errors/errors.js';
 import { ImageBatching } from '../request/image-batching.js';
 import { RequestSender, type ResponseCheck } from '../request/pipeline.js';
 import type { SearchHit } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { readBlobs, type ImageInput } from '../wire/images.js';
-import { checkEmbeddings, checkSimilarity, type CompareResult, type EmbeddingResult, type ResponseMeta } from '../wire/responses.js';
+import { checkEmbeddings, checkSimilarity, withMeta, type CompareResult, type EmbeddingResult, type ResponseMeta, type WithMeta } from '../wire/responses.js';
 import {
   clipVersionField,
   compareRequestSchema,
@@ -54,18 +54,16 @@ import {
   type CompareRequest,
   type EmbedImageRequest,
   type EmbedTextRequest,
-  type NamedImagePrompts,
+  type ComparePrompts,
+  type SimilarityOf,
 } from '../wire/schemas.js';
 import { asObject, validate } from '../wire/validate.js';
+import type { TransportLease } from './lifecycle.js';
+import { BATCH_JOB_OPTION_NAMES, BATCH_OPTION_NAMES, checkOptionNames, CLASSIFY_OPTION_NAMES, CLIENT_OPTION_NAMES } from './option-names.js';
 import { callLimits, resolveOptions, type ClipClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
 
 export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './options.js';
 export type { BatchJobOptions } from '../jobs/embeddings.js';
-
-/** The prompts of a compare call given as a name map: the result is keyed the same way. */
-type NamedPromptRequest =
-  | (CompareRequest & { prompt: Record<string, string>; prompt_type?: 'text' })
-  | (CompareRequest & { prompt: NamedImagePrompts; prompt_type: 'image' });
 
 type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
 
@@ -87,6 +85,12 @@ const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
 const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatchSize: Number.POSITIVE_INFINITY };
 
+/** Options a `withOptions` copy cannot change: they choose the pool and the cache it shares. */
+const SHARED_OPTIONS = ['baseUrl', 'fetch', 'dispatcher', 'labelCacheSize'] as const satisfies readonly (keyof ClipClientOptions)[];
+
+/** What a `withOptions` copy takes over from its parent, handed to the constructor it calls. */
+let inherited: { lease: TransportLease; labels: LabelEmbeddingCache } | undefined;
+
 /** Client of the Roboflow CLIP routes: `embed_image`, `embed_text` and `compare`. */
 export class ClipClient {
   /** The server URL; the first one when several were given. */
@@ -97,15 +101,38 @@ export class ClipClient {
   readonly #sender: RequestSender;
   readonly #labelEmbeddings: LabelEmbeddingCache;
   readonly #imageBatching: ImageBatching;
+  readonly #given: ClipClientOptions;
 
   constructor(options: ClipClientOptions = {}) {
-    this.#options = resolveOptions(options);
+    const parent = inherited;
+    inherited = undefined;
+    this.#options = resolveOptions(options, parent?.lease);
+    this.#given = { ...options };
     this.baseUrls = this.#options.baseUrls;
     this.baseUrl = this.baseUrls[0]!;
     this.#sender = new RequestSender(this.#options);
-    this.#labelEmbeddings = new LabelEmbeddingCache(this.#options.labelCacheSize);
+    this.#labelEmbeddings = parent?.labels ?? new LabelEmbeddingCache(this.#options.labelCacheSize);
     const server = this.baseUrls.map((url) => new URL(url).origin).join(', ');
     this.#imageBatching = new ImageBatching(this.#options.imageBatching, server, this.#options.logger);
+  }
+
+  /**
+   * A copy of this client with some options changed (a shorter `timeoutMs`, other `headers`, another
+   * `clipVersion`), sharing its connection pool and label cache. Closing the copy only stops the copy;
+   * closing this client closes the pool for both. `baseUrl`, `fetch`, `dispatcher` and
+   * `labelCacheSize` choose what is shared, so they cannot change: make a new client for those.
+   */
+  withOptions(options: Omit<ClipClientOptions, 'baseUrl' | 'fetch' | 'dispatcher' | 'labelCacheSize'>): ClipClient {
+    checkOptionNames(options, CLIENT_OPTION_NAMES, 'Invalid withOptions() options');
+    for (const name of SHARED_OPTIONS) {
+      if (name in options) throw invalidOption(name, 'is shared with the client a copy is made from; create a new ClipClient to change it', 'Invalid withOptions() options');
+    }
+    inherited = { lease: this.#options.transport.share(), labels: this.#labelEmbeddings };
+    try {
+      return new ClipClient({ ...this.#given, ...options });
+    } finally {
+      inherited = undefined;
+    }
   }
 
   /** The CLIP model this client requests (`clipVersion` option), or undefined for the server's default. */
@@ -129,8 +156,8 @@ export class ClipClient {
    * Cosine similarity of one subject against 1 to 8 prompts, in prompt order, or keyed like a
    * name-map prompt. `subject_type` defaults to `'image'`, `prompt_type` to `'text'`.
    */
-  compare(request: NamedPromptRequest, options?: RequestOptions): Promise<CompareResult<Record<string, number>>>;
-  compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
+  compare<P extends ComparePrompts>(request: CompareRequest & { prompt: P }, options?: RequestOptions): Promise<CompareResult<SimilarityOf<P>>>;
+  compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
     const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
     return this.#send('/clip/compare', payload, similarityCheck, options);
@@ -145,16 +172,18 @@ export class ClipClient {
     image: ImageInput,
     labels: Labels<L>,
     options: ClassifyOptions & RequestOptions = {},
-  ): Promise<Classification<L>[]> {
+  ): Promise<Classification<L>[] & WithMeta> {
+    checkOptionNames(options, CLASSIFY_OPTION_NAMES, 'Invalid classification');
     const { template, topK, ...request } = options;
     const { names, texts } = parseClassifyRequest(image, labels, { template, topK });
     // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
     const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
-    const [{ embeddings }, vectors] = await Promise.all([
+    const [embedded, vectors] = await Promise.all([
       this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, embeddingsCheck, request),
       this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing, request)),
     ]);
-    return rankLabels(embeddings[0]!, names as L[], vectors, topK);
+    // The metadata is the image request's: the one request every classification makes.
+    return withMeta(rankLabels(embedded.embeddings[0]!, names as L[], vectors, topK), embedded.meta);
   }
 
   /** Labels not yet cached, sent like `embedTexts`; a failed request rejects with its own error, as `embedText` would. */
@@ -168,12 +197,12 @@ export class ClipClient {
   }
 
   /** Embeds `query` and resolves to the `k` entries of `store` (an `EmbeddingIndex` or any `VectorStore`) most similar to it, best first. */
-  searchText<M>(store: VectorStore<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+  searchText<M>(store: VectorStore<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[] & Partial<WithMeta>> {
     return this.#search(store, k, (version) => this.embedText({ text: query, ...version }, options));
   }
 
   /** Embeds `image` and resolves to the `k` entries of `store` (an `EmbeddingIndex` or any `VectorStore`) most similar to it, best first. */
-  searchImage<M>(store: VectorStore<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[]> {
+  searchImage<M>(store: VectorStore<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[] & Partial<WithMeta>> {
     return this.#search(store, k, (version) => this.embedImage({ image, ...version }, options));
   }
 
@@ -186,13 +215,16 @@ export class ClipClient {
     store: VectorStore<M>,
     k: number,
     embed: (version: { clip_version_id?: ClipVersion }) => Promise<EmbeddingResult>,
-  ): Promise<SearchHit<M>[]> {
+  ): Promise<SearchHit<M>[] & Partial<WithMeta>> {
     checkK(k);
     const used = checkStoreMatchesClient(store, this.clipVersion);
+    // Nothing to rank: answered without a request, so such a result has no meta.
     if ((await store.size) === 0) return [];
-    const query = (await embed(clipVersionField(this.clipVersion === undefined ? used : undefined))).embeddings[0]!;
+    const { embeddings, meta } = await embed(clipVersionField(this.clipVersion === undefined ? used : undefined));
+    const query = embeddings[0]!;
     checkQueryDimension(store, query);
-    return store.search(query, k);
+    // The metadata is the query's embedding request's.
+    return withMeta(await store.search(query, k), meta);
   }
 
   /**
@@ -243,6 +275,7 @@ export class ClipClient {
     source: BatchInputs<IndexSourceItem<M>>,
     options: Omit<BatchJobOptions, 'embeddingFormat'> = {},
   ): Promise<IndexReport> {
+    checkOptionNames(options, BATCH_JOB_OPTION_NAMES, 'Invalid batch options');
     checkBatchInputs(source, 'entries');
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
     checkIndexList(source, (images) => checkListInputs(images, 'image'));
@@ -255,6 +288,7 @@ export class ClipClient {
 
   /** A job's checks before anything is read or sent: the inputs, the options, and a list's every item. */
   #embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions = {}) {
+    checkOptionNames(options, BATCH_JOB_OPTION_NAMES, 'Invalid batch options');
     checkBatchInputs(inputs, `${kind}s`);
     const job = resolveBatchOptions(options, kind === 'image' ? IMAGE_BATCHES : TEXT_BATCHES);
     checkEmbeddingFormat(options.embeddingFormat);
@@ -277,9 +311,10 @@ export class ClipClient {
    * prompts per request, `concurrency` requests at a time, merged back in prompt order (a name map
    * keeps its key order). Failures reject like `embedImages`.
    */
-  compareMany(request: NamedPromptRequest, options?: CompareManyOptions): Promise<{ similarity: Record<string, number> }>;
-  compareMany(request: CompareRequest, options?: CompareManyOptions): Promise<{ similarity: number[] }>;
+  compareMany<P extends ComparePrompts>(request: CompareRequest & { prompt: P }, options?: CompareManyOptions): Promise<{ similarity: SimilarityOf<P> }>;
+  compareMany(request: CompareRequest, options?: CompareManyOptions): Promise<{ similarity: number[] | Record<string, number> }>;
   async compareMany(request: CompareRequest, options: CompareManyOptions = {}): Promise<{ similarity: number[] | Record<string, number> }> {
+    checkOptionNames(options, BATCH_OPTION_NAMES, 'Invalid batch options');
     // One similarity missing would leave the others unplaceable in a name map: a compare job always stops at a failure.
     const job = resolveBatchOptions({ ...options, onError: 'stop' }, IMAGE_BATCHES);
     const body = asObject(request);
@@ -291,7 +326,11 @@ export class ClipClient {
     });
   }
 
-  /** Releases the client's own connection pool; a dispatcher passed in options is left open. */
+  /**
+   * Releases the client's own connection pool (a dispatcher passed in options is left open); a
+   * `withOptions` copy only stops itself. Later calls fail at once with a `ClipError` saying the
+   * client is closed. Calling it again does nothing more.
+   */
   close(): Promise<void> {
     return this.#options.transport.close();
   }
@@ -302,6 +341,7 @@ export class ClipClient {
    */
   #send<T extends object>(route: Route, payload: Record<string, unknown>, checkOf: CheckOf, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
     const limits = callLimits(this.#options, options);
+    if (this.#options.missingKey) return Promise.reject(this.#options.missingKey);
     const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey, options?.extraBody);
     const hint = textContextHint(route, wire);
     const sent = this.#imageBatching.send(wire, checkOf, limits, (part, check, partLimits) => this.#sender.send(route, part, check, partLimits, hint));

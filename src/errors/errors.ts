@@ -5,12 +5,28 @@ export interface ValidationIssue {
   message: string;
 }
 
+import { ERROR_BRAND, isBrandedInstance } from './brand.js';
+
 /** Response headers as a plain object with lower-case names. */
 export type ResponseHeaders = Record<string, string>;
 
-/** Base class of every error the SDK produces. */
+/**
+ * Base class of every error the SDK produces. `instanceof` holds across copies of the package in
+ * one process (its CommonJS and ES module builds, say): see `errors/brand.ts`.
+ */
 export class ClipError extends Error {
+  /** The class's name across copies of the package, kept when a bundler renames the class. */
+  protected static readonly brand: string = 'ClipError';
   override name = 'ClipError';
+
+  /** Marks the errors of every copy of the package. */
+  get [ERROR_BRAND](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+    return isBrandedInstance(this, value);
+  }
 }
 
 /** Issues listed in a validation message, so that it fits on one screen; `issues` keeps them all. */
@@ -18,6 +34,7 @@ const MAX_ISSUES_IN_MESSAGE = 10;
 
 /** The payload was refused before anything was sent. */
 export class ClipValidationError extends ClipError {
+  protected static override readonly brand: string = 'ClipValidationError';
   override name = 'ClipValidationError';
   readonly issues: ValidationIssue[];
 
@@ -40,8 +57,13 @@ interface FailureOptions {
   attempts?: number;
 }
 
-/** Base of the errors a sent request ends in: how many attempts were made, said in the message when more than one. */
-abstract class ClipRequestError extends ClipError {
+/**
+ * Base of the errors a sent request ends in (`ClipApiError`, `ClipResponseError`,
+ * `ClipConnectionError`, `ClipTimeoutError`): how many attempts were made, said in the message when
+ * more than one.
+ */
+export abstract class ClipRequestError extends ClipError {
+  protected static override readonly brand: string = 'ClipRequestError';
   /** How many attempts were made before this failure was final. */
   readonly attempts: number;
 
@@ -52,8 +74,9 @@ abstract class ClipRequestError extends ClipError {
   }
 }
 
-/** The server answered with an HTTP status of 400 or more. */
+/** The server answered with an HTTP status of 400 or more; 401/403, 429 and 5xx have subclasses of their own. */
 export class ClipApiError extends ClipRequestError {
+  protected static override readonly brand: string = 'ClipApiError';
   override name = 'ClipApiError';
   readonly status: number;
   readonly headers: ResponseHeaders;
@@ -61,9 +84,11 @@ export class ClipApiError extends ClipRequestError {
   readonly body: unknown;
   /** The server's `help_url`, when it gave one. */
   readonly helpUrl: string | undefined;
+  /** The server's `x-request-id` header, to quote when reporting a problem. */
+  readonly requestId: string | undefined;
 
   /** `hint`: a likely cause the client knows of, added to the message in parentheses. */
-  constructor(init: { status: number; headers: ResponseHeaders; body: unknown; attempts?: number; route?: string; hint?: string | undefined }) {
+  constructor(init: ClipApiErrorInit) {
     const { status, body } = init;
     const hint = init.hint ? ` (${init.hint})` : '';
     super(`HTTP ${status}${init.route ? ` from ${init.route}` : ''}: ${describeErrorBody(body) ?? 'no error message'}${hint}`, init);
@@ -72,26 +97,69 @@ export class ClipApiError extends ClipRequestError {
     this.body = body;
     const helpUrl = (body as { help_url?: unknown } | null)?.help_url;
     this.helpUrl = typeof helpUrl === 'string' ? helpUrl : undefined;
+    this.requestId = init.headers['x-request-id'];
   }
+}
+
+/** What a `ClipApiError` is made from: the response, and how many attempts were made. */
+export interface ClipApiErrorInit {
+  status: number;
+  headers: ResponseHeaders;
+  body: unknown;
+  attempts?: number | undefined;
+  route?: string | undefined;
+  /** A likely cause the client knows of, added to the message in parentheses. */
+  hint?: string | undefined;
+}
+
+/** 401 or 403: the key is missing, wrong, or lacks access to the model. */
+export class ClipAuthenticationError extends ClipApiError {
+  protected static override readonly brand: string = 'ClipAuthenticationError';
+  override name = 'ClipAuthenticationError';
+}
+
+/** 429: too many requests; `headers['retry-after']` says when to try again, when the server sent it. */
+export class ClipRateLimitError extends ClipApiError {
+  protected static override readonly brand: string = 'ClipRateLimitError';
+  override name = 'ClipRateLimitError';
+}
+
+/** 500 or above: the server failed (a model that does not load, an overloaded gateway). */
+export class ClipServerError extends ClipApiError {
+  protected static override readonly brand: string = 'ClipServerError';
+  override name = 'ClipServerError';
+}
+
+/** The error of an HTTP error status, of the family's class. */
+export function apiError(init: ClipApiErrorInit): ClipApiError {
+  const { status } = init;
+  if (status === 401 || status === 403) return new ClipAuthenticationError(init);
+  if (status === 429) return new ClipRateLimitError(init);
+  return status >= 500 ? new ClipServerError(init) : new ClipApiError(init);
 }
 
 /** A 2xx response did not have the shape the protocol promises (not JSON, wrong counts, bad numbers). */
 export class ClipResponseError extends ClipRequestError {
+  protected static override readonly brand: string = 'ClipResponseError';
   override name = 'ClipResponseError';
   readonly status: number | undefined;
   readonly headers: ResponseHeaders | undefined;
   readonly body: unknown;
+  /** The server's `x-request-id` header, when a response arrived. */
+  readonly requestId: string | undefined;
 
   constructor(message: string, init: FailureOptions & { status?: number; headers?: ResponseHeaders; body?: unknown } = {}) {
     super(message, init);
     this.status = init.status;
     this.headers = init.headers;
     this.body = init.body;
+    this.requestId = init.headers?.['x-request-id'];
   }
 }
 
 /** The request could not reach the server or the connection broke before a full response arrived. */
 export class ClipConnectionError extends ClipRequestError {
+  protected static override readonly brand: string = 'ClipConnectionError';
   override name = 'ClipConnectionError';
   /** The system or undici error code, e.g. `ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`. */
   readonly code: string | undefined;
@@ -107,11 +175,13 @@ export class ClipConnectionError extends ClipRequestError {
 
 /** An attempt took longer than `timeoutMs`, or the whole call longer than `deadlineMs`. */
 export class ClipTimeoutError extends ClipRequestError {
+  protected static override readonly brand: string = 'ClipTimeoutError';
   override name = 'ClipTimeoutError';
 }
 
 /** The caller's `AbortSignal` fired. */
 export class ClipAbortError extends ClipError {
+  protected static override readonly brand: string = 'ClipAbortError';
   override name = 'ClipAbortError';
 
   constructor(message = 'Request was aborted', options?: { cause?: unknown }) {
@@ -125,7 +195,10 @@ export class ClipAbortError extends ClipError {
  * result that completed, by input index, so that a rerun can send only the inputs it lacks.
  */
 export class ClipBatchError<R = unknown> extends ClipError {
+  protected static override readonly brand: string = 'ClipBatchError';
   override name = 'ClipBatchError';
+  /** The failed request's own error. */
+  declare readonly cause: ClipError;
   /** Index of the first input of the failed request. */
   readonly start: number;
   /** Index one past the last input of the failed request. */
@@ -143,7 +216,9 @@ export class ClipBatchError<R = unknown> extends ClipError {
   constructor(init: { start: number; end: number; completed: number; cause: unknown; results?: readonly (R | undefined)[] }) {
     const { start, end, completed, cause } = init;
     const inputs = end - start === 1 ? `Input ${start}` : `Inputs ${start}-${end - 1}`;
-    super(`${inputs} failed, the rest of the job was cancelled (${completed} done): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    // A request ends in a ClipError; anything else (a Blob that cannot be read, say) is wrapped, so that `cause` always is one.
+    const failure = cause instanceof ClipError ? cause : new ClipError(cause instanceof Error ? cause.message : String(cause), { cause });
+    super(`${inputs} failed, the rest of the job was cancelled (${completed} done): ${failure.message}`, { cause: failure });
     this.start = start;
     this.end = end;
     this.completed = completed;
@@ -191,6 +266,7 @@ export type EmbeddingIndexErrorCode =
  * branch on `code`. A `database_error` carries the driver's error as `cause`.
  */
 export class EmbeddingIndexError extends ClipError {
+  protected static override readonly brand: string = 'EmbeddingIndexError';
   override name = 'EmbeddingIndexError';
   constructor(
     readonly code: EmbeddingIndexErrorCode,

@@ -20,9 +20,9 @@ export type Labels<L extends string = string> = readonly L[] | Readonly<Record<L
 
 export interface ClassifyOptions {
   /** Wraps each label's text before it is embedded; every `{}` stands for the text, e.g. `'a photo of a {}'`. Default: none. */
-  template?: string;
+  template?: string | undefined;
   /** Return only the `topK` best labels; their scores stay those computed over all labels. Default: all labels. */
-  topK?: number;
+  topK?: number | undefined;
 }
 
 export interface Classification<L extends string = string> {

@@ -1,5 +1,5 @@
 import { ClipValidationError, invalidOption } from '../errors/errors.js';
-import type { ClipLogger } from './logger.js';
+import type { Logger } from './logger.js';
 
 /** The hosted API's request size limit. */
 export const DEFAULT_MAX_REQUEST_BYTES = 20 * 1024 * 1024;
@@ -38,7 +38,7 @@ const warnedOrigins = new Set<string>();
  * Warns, once per origin and process, that the key travels in clear text: through the logger when the
  * client has one, else as a Node process warning.
  */
-export function warnPlainHttpKey(url: URL, logger: ClipLogger | undefined): void {
+export function warnPlainHttpKey(url: URL, logger: Logger | undefined): void {
   if (url.protocol !== 'http:' || LOOPBACK_HOSTNAME.test(url.hostname) || warnedOrigins.has(url.origin)) return;
   warnedOrigins.add(url.origin);
   const message = `roboflow-clip: the API key goes over plain http:// to ${url.host}, readable on the network; use https://`;

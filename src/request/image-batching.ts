@@ -7,7 +7,7 @@
 import { ClipApiError } from '../errors/errors.js';
 import { imageListOf, type ImageList } from '../wire/image-lists.js';
 import { withMeta, type WithMeta } from '../wire/responses.js';
-import type { ClipLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import type { CallLimits, ResponseCheck } from './pipeline.js';
 
 /** `'auto'`: batch, and fall back to one image per request on a server that fails at it; `'always'`: never fall back; `'never'`: one image per request. */
@@ -25,10 +25,10 @@ export type SendPayload = (payload: Record<string, unknown>, check: ResponseChec
 export class ImageBatching {
   readonly #mode: ImageBatchingMode;
   readonly #server: string;
-  readonly #logger: ClipLogger | undefined;
+  readonly #logger: Logger | undefined;
   #oneImagePerRequest: boolean;
 
-  constructor(mode: ImageBatchingMode, server: string, logger: ClipLogger | undefined) {
+  constructor(mode: ImageBatchingMode, server: string, logger: Logger | undefined) {
     this.#mode = mode;
     this.#server = server;
     this.#logger = logger;

@@ -4,10 +4,11 @@
  * redact the key from everything a failure carries.
  */
 import {
+  apiError,
   ClipAbortError,
-  ClipApiError,
   ClipConnectionError,
   ClipError,
+  ClipRequestError,
   ClipResponseError,
   ClipTimeoutError,
 } from '../errors/errors.js';
@@ -15,7 +16,7 @@ import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
 import { checkRequestSize } from './guards.js';
-import { attemptLine, outcomeLabel, type ClipLogger } from './logger.js';
+import { attemptLine, nextCallId, outcomeLabel, type Logger } from './logger.js';
 import { redact, redactCause } from './redact.js';
 import { retryWait, STALE_SOCKET_CODES, type AttemptFailure, type RetryPolicy } from './retry.js';
 
@@ -28,6 +29,8 @@ export interface CallLimits {
   timeoutMs: number;
   deadlineMs: number;
   maxRetries: number;
+  /** The request's headers when the call adds its own; else `requestBase.headers`. */
+  headers?: Record<string, string> | undefined;
 }
 
 /** What every request of a client shares, resolved once from its options. */
@@ -41,7 +44,7 @@ export interface SenderConfig {
   secrets: readonly string[];
   retryPolicy: RetryPolicy;
   maxRequestBytes: number;
-  logger: ClipLogger | undefined;
+  logger: Logger | undefined;
 }
 
 /** A 2xx body's check: undefined when it has the promised shape, else what is wrong with it. */
@@ -73,6 +76,7 @@ export class RequestSender {
     checkRequestSize(body, this.#config.maxRequestBytes);
     const deadline = started + deadlineMs;
     const path = this.#config.path(route);
+    const callId = logger ? nextCallId() : '';
 
     // Each turn is one attempt: it returns the result, throws the call's final error, or waits to retry.
     for (let attempt = 1; ; attempt++) {
@@ -82,7 +86,7 @@ export class RequestSender {
       let response: TransportResponse | ClipError;
       try {
         const attemptMs = Math.min(deadlineFirst ? remaining : timeoutMs, MAX_TIMER_MS);
-        response = await transport.send({ ...requestBase, path, body, signal, timeoutMs: attemptMs });
+        response = await transport.send({ ...requestBase, headers: limits.headers ?? requestBase.headers, path, body, signal, timeoutMs: attemptMs });
       } catch (caught) {
         const timeout = deadlineFirst ? `Call reached its deadline of ${deadlineMs} ms` : `Request timed out after ${timeoutMs} ms`;
         response = this.#attemptFailure(caught, signal, attempt, timeout);
@@ -96,13 +100,13 @@ export class RequestSender {
       } else if (response.status >= 200 && response.status < 300) {
         const result = this.#parseResult(response, check, attempt);
         if (!(result instanceof ClipResponseError)) {
-          logger?.debug(attemptLine(route, `HTTP ${response.status}`, attempt, performance.now() - attemptStarted));
+          logger?.debug(attemptLine(callId, route, `HTTP ${response.status}`, attempt, performance.now() - attemptStarted));
           return withMeta(result as T, { status: response.status, headers: response.headers, elapsedMs: performance.now() - started });
         }
         error = result;
       } else {
         const hint = response.status === 500 ? serverErrorHint : undefined;
-        error = new ClipApiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route, hint });
+        error = apiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route, hint });
         failure = { kind: 'status', status: response.status, headers: response.headers };
       }
 
@@ -110,7 +114,7 @@ export class RequestSender {
       const now = performance.now();
       const retrying = wait !== undefined && now + wait < deadline;
       const level = retrying ? 'info' : error instanceof ClipAbortError ? 'debug' : 'warn';
-      logger?.[level](attemptLine(route, outcomeLabel(error), attempt, now - attemptStarted, retrying ? wait : undefined));
+      logger?.[level](attemptLine(callId, route, outcomeLabel(error), attempt, now - attemptStarted, retrying ? wait : undefined));
       if (wait === undefined) throw error;
       if (!retrying) {
         const message = `Next retry would pass the call's deadline of ${deadlineMs} ms; last failure: ${outcomeLabel(error)}`;
@@ -125,6 +129,8 @@ export class RequestSender {
     if (error instanceof AttemptTimeout) return new ClipTimeoutError(timeoutMessage, { attempts });
     // Once the caller's signal fires, a transport rejects with anything.
     if (signal?.aborted) return new ClipAbortError(undefined, { cause: signal.reason });
+    // A transport that refuses to send at all (a closed client's) says why itself; that is final.
+    if (error instanceof ClipError && !(error instanceof ClipRequestError)) return error;
     if (error instanceof ClipResponseError) {
       return new ClipResponseError(this.#redact(error.message), { status: error.status, headers: this.#redact(error.headers), attempts });
     }

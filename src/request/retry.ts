@@ -100,17 +100,17 @@ export const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'E
 /** Statuses to retry, and whether timeouts are retried. Connection errors always are. */
 export interface RetryOn {
   /** Default: `DEFAULT_RETRY_STATUSES` (408, 429, 502, 503, 504). */
-  statuses?: readonly number[];
+  statuses?: readonly number[] | undefined;
   /** Retry an attempt that ran out of `timeoutMs`. Default: true (every CLIP route is safe to repeat). */
-  timeouts?: boolean;
+  timeouts?: boolean | undefined;
 }
 
 /** The exponential backoff's first step and ceiling, in milliseconds. */
 export interface BackoffOptions {
   /** First backoff step in milliseconds; doubles each retry. Default: 500. */
-  baseMs?: number;
+  baseMs?: number | undefined;
   /** Largest backoff step in milliseconds. Default: 8000. */
-  capMs?: number;
+  capMs?: number | undefined;
 }
 
 const NON_NEGATIVE = { min: 0 };

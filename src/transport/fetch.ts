@@ -17,7 +17,7 @@ export interface FetchResponse {
   headers: { forEach(callback: (value: string, name: string) => void): void };
   body: {
     getReader(): {
-      read(): Promise<{ done: boolean; value?: Uint8Array }>;
+      read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>;
       cancel(reason?: unknown): Promise<void>;
     };
   } | null;

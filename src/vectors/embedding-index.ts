@@ -24,16 +24,16 @@ export type { IndexEntry, SearchHit } from './store.js';
 /** Options of `new EmbeddingIndex()`. */
 export interface EmbeddingIndexOptions {
   /** Fixed vector length. Default: the length of the first vector added. */
-  dimension?: number;
+  dimension?: number | undefined;
   /** Label of the CLIP model that produced the vectors, checked on load. Default: none (not checked). */
-  clipVersion?: string;
+  clipVersion?: string | undefined;
   /** Rows to allocate up front; storage doubles when full. Default: 1024. */
-  initialCapacity?: number;
+  initialCapacity?: number | undefined;
 }
 
 export interface SaveOptions {
   /** 'binary' is compact and fast; 'json' is human-readable. Default: 'binary'. */
-  format?: 'binary' | 'json';
+  format?: 'binary' | 'json' | undefined;
 }
 
 const DEFAULT_INITIAL_CAPACITY = 1024;

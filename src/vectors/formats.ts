@@ -7,8 +7,8 @@ import type { IndexEntry } from './embedding-index.js';
 
 /** Expectations checked against a loaded file; a mismatch throws. */
 export interface LoadExpectations {
-  clipVersion?: string;
-  dimension?: number;
+  clipVersion?: string | undefined;
+  dimension?: number | undefined;
 }
 
 /** An index's contents as a format writes them: `rows` holds `ids.length * dimension` floats. */

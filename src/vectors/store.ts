@@ -8,7 +8,7 @@
 export interface IndexEntry<M> {
   id: string;
   vector: ArrayLike<number>;
-  metadata?: M;
+  metadata?: M | undefined;
 }
 
 /** A search result: the entry's id, its cosine similarity to the query, and its metadata. */

@@ -31,6 +31,7 @@ export function toWireImage(input: unknown): WireImage | string {
   if (input instanceof Uint8Array) return fromBytes(input);
   if (input instanceof ArrayBuffer) return fromBytes(new Uint8Array(input));
   if (input instanceof Blob) return 'a Blob must be read before validation';
+  if (isThenable(input)) return 'got a Promise, not an image: await it first (e.g. await imageFromFile(path))';
   if (input && typeof input === 'object' && 'type' in input) return fromWireObject(input);
   return `expected an image: ${HOW_TO_MARK}`;
 }
@@ -39,7 +40,22 @@ function fromString(value: string): WireImage | string {
   if (/^https?:\/\//i.test(value)) return fromUrl(value);
   const dataUrl = DATA_URL.exec(value);
   if (dataUrl) return fromBase64(value.slice(dataUrl[0].length));
+  if (looksLikeFilePath(value)) {
+    return `the string "${preview(value)}" looks like a file path, which is not read for you: pass await imageFromFile(path) instead`;
+  }
   return `the string "${preview(value)}" is not marked as an image: ${HOW_TO_MARK}`;
+}
+
+const IMAGE_FILE_NAME = /\.(?:jpe?g|png|gif|webp|bmp|tiff?|heic|avif)$/i;
+
+/** A relative or absolute path, Windows ones included, or a bare file name with an image extension. */
+function looksLikeFilePath(value: string): boolean {
+  if (/\s/.test(value.trim()) && !IMAGE_FILE_NAME.test(value)) return false;
+  return /^(?:\.{1,2}[\\/]|~[\\/]|\/|[A-Za-z]:[\\/]|file:)/.test(value) || IMAGE_FILE_NAME.test(value);
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function fromWireObject({ type: given, value, ...extra }: Record<string, unknown>): WireImage | string {
@@ -96,33 +112,40 @@ function preview(value: string): string {
 
 /**
  * Replaces each Blob found where an image may stand (a field itself, an element of its list, or a
- * value of its name map) with its bytes, so validation that follows stays synchronous.
+ * value of its name map) with its bytes, so validation that follows stays synchronous. Nothing else is
+ * awaited: a Promise given as an image stays one, for validation to refuse.
  */
 export async function readBlobs<T extends Record<string, unknown>>(payload: T, fields: readonly string[]): Promise<T> {
   let out: Record<string, unknown> | undefined;
   for (const field of fields) {
     const value = payload[field];
-    const resolved = await readBlobsIn(value);
+    const { value: resolved } = await readBlobsIn(value);
     if (resolved !== value) (out ??= { ...payload })[field] = resolved;
   }
   return (out ?? payload) as T;
 }
 
-/** The value itself when it holds no Blob, so that a payload without Blobs is not copied. */
-async function readBlobsIn(value: unknown): Promise<unknown> {
-  if (Array.isArray(value)) return value.some(isBlob) ? Promise.all(value.map(readBlob)) : value;
-  if (isPlainObject(value)) {
-    const entries = Object.entries(value);
-    if (!entries.some(([, v]) => isBlob(v))) return value;
-    return Object.fromEntries(await Promise.all(entries.map(async ([k, v]) => [k, await readBlob(v)])));
+/**
+ * The value itself when it holds no Blob, so that a payload without Blobs is not copied. Returned in a
+ * box, as an async function would await a Promise it returns.
+ */
+async function readBlobsIn(value: unknown): Promise<{ value: unknown }> {
+  if (isBlob(value)) return { value: await readBlob(value) };
+  if (Array.isArray(value)) {
+    if (!value.some(isBlob)) return { value };
+    const read = await Promise.all(value.map((item) => (isBlob(item) ? readBlob(item) : undefined)));
+    return { value: value.map((item, i) => (isBlob(item) ? read[i] : item)) };
   }
-  return readBlob(value);
+  if (!isPlainObject(value) || !Object.values(value).some(isBlob)) return { value };
+  const entries = Object.entries(value);
+  const read = await Promise.all(entries.map(([, item]) => (isBlob(item) ? readBlob(item) : undefined)));
+  return { value: Object.fromEntries(entries.map(([name, item], i) => [name, isBlob(item) ? read[i] : item])) };
 }
 
 const isBlob = (value: unknown): value is Blob => value instanceof Blob;
 
-async function readBlob(value: unknown): Promise<unknown> {
-  return isBlob(value) ? new Uint8Array(await value.arrayBuffer()) : value;
+async function readBlob(blob: Blob): Promise<Uint8Array> {
+  return new Uint8Array(await blob.arrayBuffer());
 }
 
 /** A plain `{...}` object (not a class instance such as URL, Uint8Array or Blob). */

@@ -7,6 +7,8 @@ export interface ResponseMeta {
   headers: ResponseHeaders;
   /** Wall time of the call in milliseconds, retries included. */
   elapsedMs: number;
+  /** The server's `x-request-id` header, to quote when reporting a problem. */
+  requestId: string | undefined;
 }
 
 /** Fields every successful response may carry; servers add fields over time, and unknown ones are kept. */
@@ -18,7 +20,10 @@ export interface ResultFields {
 }
 
 export interface WithMeta {
-  /** Status, headers and timing of the response (non-enumerable). */
+  /**
+   * Status, headers, timing and request id of the response (non-enumerable). When the server's JSON
+   * has a `meta` field of its own, `meta` is the server's, and `responseMeta(result)` gives these.
+   */
   readonly meta: ResponseMeta;
 }
 
@@ -73,7 +78,24 @@ function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Attaches `meta` without changing the result's JSON shape. */
-export function withMeta<T extends object>(result: T, meta: ResponseMeta): T & WithMeta {
-  return Object.defineProperty(result, 'meta', { value: meta, enumerable: false }) as T & WithMeta;
+const RESPONSE_META = Symbol.for('roboflow-clip.response-meta');
+
+/**
+ * Attaches the response's metadata without changing the result's JSON shape: under a symbol always,
+ * and as a non-enumerable `meta` unless the server sent a `meta` field, which is kept as it came.
+ */
+export function withMeta<T extends object>(result: T, meta: Omit<ResponseMeta, 'requestId'>): T & WithMeta {
+  const full: ResponseMeta = { ...meta, requestId: meta.headers['x-request-id'] };
+  Object.defineProperty(result, RESPONSE_META, { value: full, enumerable: false });
+  if (!Object.hasOwn(result, 'meta')) Object.defineProperty(result, 'meta', { value: full, enumerable: false });
+  return result as T & WithMeta;
+}
+
+/**
+ * The status, headers, timing and request id behind a result of any client method, also when the
+ * server's JSON has a `meta` field of its own (which then is `result.meta`). Undefined for a value
+ * that is not such a result.
+ */
+export function responseMeta(result: object): ResponseMeta | undefined {
+  return (result as { [RESPONSE_META]?: ResponseMeta })[RESPONSE_META];
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ClipValidationError, type ValidationIssue } from '../errors/errors.js';
 import { countClipPieces, MAX_CLIP_TEXT_PIECES } from './clip-text.js';
 import { CLIP_VERSIONS, type ClipVersion } from './clip-versions.js';
-import { isPlainObject, toWireImage, type ImageInput } from './images.js';
+import { isPlainObject, toWireImage, type ImageInput, type WireImage } from './images.js';
 
 /** Most images per `embed_image` request and prompts per `compare` request; the server fails with 500 beyond. */
 export const MAX_ITEMS_PER_REQUEST = 8;
@@ -158,13 +158,13 @@ export function isNameMap(prompt: unknown): prompt is Record<string, unknown> {
 /** Fields accepted by every route, as the caller writes them. */
 export interface CommonRequestFields {
   /** CLIP model; overrides the client's `clipVersion` for this call. */
-  clip_version_id?: ClipVersion;
-  id?: string;
-  usage_billable?: boolean;
-  start?: number;
-  source?: string;
-  source_info?: string;
-  disable_model_monitoring?: boolean;
+  clip_version_id?: ClipVersion | undefined;
+  id?: string | undefined;
+  usage_billable?: boolean | undefined;
+  start?: number | undefined;
+  source?: string | undefined;
+  source_info?: string | undefined;
+  disable_model_monitoring?: boolean | undefined;
 }
 
 export interface EmbedImageRequest extends CommonRequestFields {
@@ -184,13 +184,27 @@ type Prompts<T, Named> = T | T[] | Named;
 
 export type CompareRequest = CommonRequestFields &
   (
-    | { subject: ImageInput; subject_type?: 'image' }
+    | { subject: ImageInput; subject_type?: 'image' | undefined }
     | { subject: string; subject_type: 'text' }
   ) &
   (
-    | { prompt: Prompts<string, Record<string, string>>; prompt_type?: 'text' }
+    | { prompt: Prompts<string, Record<string, string>>; prompt_type?: 'text' | undefined }
     | { prompt: Prompts<ImageInput, NamedImagePrompts>; prompt_type: 'image' }
   );
+
+/** What `prompt` may hold: one prompt, a list, or a name map. */
+export type ComparePrompts = CompareRequest['prompt'];
+
+/**
+ * The `similarity` of a compare call for prompts `P`: the names of a name map as keys (`{ cat, dog }`
+ * gives `{ cat: number; dog: number }`), else a list in prompt order. Distributes over a union, so
+ * prompts typed as any form give either.
+ */
+export type SimilarityOf<P> = P extends readonly unknown[] | string | URL | Uint8Array | ArrayBuffer | Blob | WireImage
+  ? number[]
+  : string extends keyof P
+    ? Record<string, number>
+    : { [K in keyof P]: number };
 
 /**
  * Adds what the client supplies to a validated payload: the call's `extraBody` fields, its default

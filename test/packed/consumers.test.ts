@@ -66,6 +66,22 @@ describe('module systems', () => {
   });
 });
 
+describe('both builds in one process', () => {
+  it("recognises the errors of the CommonJS build with the ES module build's classes, and back", async () => {
+    const script = await consumerFile(
+      'dual.mjs',
+      `import { createRequire } from 'node:module';
+       import * as esm from 'roboflow-clip';
+       const cjs = createRequire(import.meta.url)('roboflow-clip');
+       const fail = (lib) => new lib.ClipClient({ apiKey: 'wrong', maxRetries: 0 }).embedText({ text: 'a cat' }).catch((e) => e);
+       const [fromCjs, fromEsm] = [await fail(cjs), await fail(esm)];
+       const is = (error, lib) => [lib.ClipAuthenticationError, lib.ClipApiError, lib.ClipRequestError, lib.ClipError].every((type) => error instanceof type);
+       console.log(JSON.stringify({ distinct: cjs.ClipError !== esm.ClipError, cjsInEsm: is(fromCjs, esm), esmInCjs: is(fromEsm, cjs), notServer: !(fromCjs instanceof esm.ClipServerError) }));`,
+    );
+    expect(await node(script)).toBe(JSON.stringify({ distinct: true, cjsInEsm: true, esmInCjs: true, notServer: true }));
+  });
+});
+
 // The vector index throws the same error classes the client entry exports, in either module system.
 const VECTORS_BODY = `
   const index = new EmbeddingIndex({ dimension: 2 });
@@ -99,6 +115,7 @@ describe('TypeScript consumers', () => {
   const source = `
     import { ClipApiError, ClipClient, type ClipClientOptions, type EmbeddingResult, type FetchFunction } from 'roboflow-clip';
     import { startMockServer, type MockServer } from 'roboflow-clip/testing';
+    import { EmbeddingIndex as RootIndex } from 'roboflow-clip';
 
     const viaFetch: FetchFunction = (url, init) => fetch(url, init);
     export const withGlobalFetch = new ClipClient({ apiKey: null, fetch });
@@ -110,6 +127,8 @@ describe('TypeScript consumers', () => {
       const score: number = named.similarity.cat;
       // @ts-expect-error: an unknown field is a type error
       await clip.embedText({ text: 'a cat', colour: 'red' });
+      // @ts-expect-error: the root entry names the index's type; the class comes from roboflow-clip/vectors
+      new RootIndex();
       return result.embeddings.length + score + result.meta.status;
     }
     export const isApiError = (e: unknown): e is ClipApiError => e instanceof ClipApiError;
@@ -137,6 +156,24 @@ describe('TypeScript consumers', () => {
 
   it('type-checks under moduleResolution bundler', () =>
     typecheck('bundler', { module: 'esnext', moduleResolution: 'bundler' }, { 'consumer.ts': source }));
+
+  it('type-checks under exactOptionalPropertyTypes and noUncheckedIndexedAccess', () =>
+    typecheck('exact', { module: 'esnext', moduleResolution: 'bundler', exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true }, {
+      'consumer.ts': source,
+    }));
+
+  // TypeScript's default for module commonjs reads no exports map: typesVersions leads it to the subpaths.
+  it('resolves every subpath under moduleResolution node', () =>
+    typecheck('node10', { module: 'commonjs', moduleResolution: 'node', skipLibCheck: true }, {
+      'consumer.ts': `
+        import { ClipClient } from 'roboflow-clip';
+        import { EmbeddingIndex } from 'roboflow-clip/vectors';
+        import { startMockServer } from 'roboflow-clip/testing';
+        import type { ClipHandlersOptions } from 'roboflow-clip/msw';
+        export const made = [new ClipClient({ apiKey: null }), new EmbeddingIndex({ dimension: 2 }), startMockServer];
+        export const handlers: ClipHandlersOptions = { baseUrl: 'http://127.0.0.1:9001' };
+      `,
+    }));
 });
 
 describe('bundled consumers', () => {

@@ -134,7 +134,7 @@ async function callWorker(dir: string): Promise<void> {
     expect(classified.body.label).toBe('raccoon');
 
     const refused = await post('http-wrong-key', '/embed-text', { text: 'a cat' });
-    expect(refused).toMatchObject({ status: 502, body: { error: 'ClipApiError', upstreamStatus: 401 } });
+    expect(refused).toMatchObject({ status: 502, body: { error: 'ClipAuthenticationError', upstreamStatus: 401 } });
     expect(JSON.stringify(refused.body)).not.toContain('wrong-key-for-the-error-path');
     expect(mock.requests.filter((r) => r.query.api_key === KEY)).toHaveLength(3);
   } finally {

@@ -31,23 +31,23 @@ import {
 /** Options of `PgVectorStore.open`: one of `pool`, `connectionString` or `pglite`, and the table. */
 export interface PgVectorStoreOptions {
   /** Your own `pg.Pool`; the store borrows connections and never ends it. Default: none (give one of the three). */
-  pool?: PgPoolLike;
+  pool?: PgPoolLike | undefined;
   /** A connection string; the store makes its own pool and `close()` ends it. Default: none. */
-  connectionString?: string;
+  connectionString?: string | undefined;
   /** A PGlite instance created with the `vector` extension (`@electric-sql/pglite/vector`). Default: none. */
-  pglite?: PGliteLike;
+  pglite?: PGliteLike | undefined;
   /** Table name, optionally `schema.table`. Default: none (required). */
   table: string;
   /** CLIP version the vectors come from: recorded when the table is created, checked when it exists. Default: none (not checked). */
-  clipVersion?: string;
+  clipVersion?: string | undefined;
   /** Vector length: recorded when the table is created, checked when it exists. Default: that of `clipVersion` when creating, not checked otherwise. */
-  dimension?: number;
+  dimension?: number | undefined;
   /** Create the table (and the `vector` extension) when missing. Default: false, a missing table is an error. */
-  create?: boolean;
+  create?: boolean | undefined;
   /** Build the HNSW index (`vector_cosine_ops`) if it is missing; an object sets its parameters. Default: false. */
-  createIndex?: boolean | HnswOptions;
+  createIndex?: boolean | HnswOptions | undefined;
   /** Candidates an HNSW search considers (pgvector's `hnsw.ef_search`): higher finds more of the true top k. Default: the server's setting (40 unless changed). */
-  efSearch?: number;
+  efSearch?: number | undefined;
 }
 
 /** Rows per multi-row INSERT where COPY is not available: three parameters a row, well under PostgreSQL's 65,535. */
