@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   RETRIES_RULE,
+  signalProblem,
   TIMEOUT_RULE,
   warnPlainHttpKey,
 } from '../request/guards.js';
@@ -147,6 +148,8 @@ export function resolveOptions(options: ClipClientOptions): ResolvedOptions {
 export function callLimits(defaults: CallLimits, options: RequestOptions | undefined): CallLimits {
   if (!options) return defaults;
   checkTimeOptions(options, 'Invalid request options');
+  const badSignal = signalProblem(options.signal);
+  if (badSignal) throw invalidOption('signal', badSignal, 'Invalid request options');
   const { signal, timeoutMs = defaults.timeoutMs, deadlineMs = defaults.deadlineMs, maxRetries = defaults.maxRetries } = options;
   return { signal, timeoutMs, deadlineMs, maxRetries };
 }

@@ -1,4 +1,5 @@
 import { ClipAbortError, ClipBatchError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { signalProblem } from '../request/guards.js';
 import { isNameMap } from '../wire/schemas.js';
 
 /** Inputs of a batch job: a list, any iterable, or an async iterable (read as the job goes, never all at once). */
@@ -54,6 +55,8 @@ export function resolveBatchOptions(options: BatchOptions, limits: BatchLimits):
     issues.push({ path: ['concurrency'], message: `must be a whole number of at least 1, got ${String(concurrency)}` });
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') issues.push({ path: ['onProgress'], message: 'must be a function' });
+  const badSignal = signalProblem(signal);
+  if (badSignal) issues.push({ path: ['signal'], message: badSignal });
   if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid batch options');
   return { batchSize, concurrency, onProgress, signal };
 }

@@ -47,6 +47,29 @@ export function warnPlainHttpKey(url: URL, logger: ClipLogger | undefined): void
   node?.emitWarning?.(message, { type: 'SecurityWarning', code: 'ROBOFLOW_CLIP_PLAIN_HTTP_KEY' });
 }
 
+/**
+ * Why a `signal` option is unusable, or undefined when it is absent or an AbortSignal. Checked before
+ * anything is armed: the AbortController itself, a common slip, would otherwise fail only inside a
+ * transport or a retry timer. Any object that behaves as a signal passes, so signals of another realm
+ * or a polyfill do too.
+ */
+export function signalProblem(value: unknown): string | undefined {
+  if (value === undefined || isAbortSignal(value)) return undefined;
+  if (isAbortSignal((value as { signal?: unknown } | null)?.signal)) return 'must be an AbortSignal: pass controller.signal, not the AbortController';
+  return `must be an AbortSignal, got ${value === null ? 'null' : typeof value}`;
+}
+
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  const signal = value as Partial<AbortSignal> | null | undefined;
+  return (
+    typeof signal === 'object' &&
+    signal !== null &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function'
+  );
+}
+
 /** How a numeric option may look: at least `min`; `Infinity` only when allowed; whole when `integer`. */
 export interface NumberRule {
   min: number;

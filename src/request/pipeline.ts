@@ -16,7 +16,7 @@ import type { Transport, TransportRequest, TransportResponse } from '../transpor
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
 import { checkRequestSize } from './guards.js';
 import { attemptLine, outcomeLabel, type ClipLogger } from './logger.js';
-import { redact, redactCause } from './redact.js';
+import { Redactor } from './redact.js';
 import { retryWait, STALE_SOCKET_CODES, type AttemptFailure, type RetryPolicy } from './retry.js';
 
 /** setTimeout's largest delay; a longer one fires after 1 ms. */
@@ -49,9 +49,11 @@ export type ResponseCheck = (body: unknown) => string | undefined;
 
 export class RequestSender {
   readonly #config: SenderConfig;
+  readonly #redactor: Redactor;
 
   constructor(config: SenderConfig) {
     this.#config = config;
+    this.#redactor = new Redactor(config.secrets);
   }
 
   /** Sends `body` (the wire JSON) to `route` with retries; resolves to the checked result with its `meta`. */
@@ -92,7 +94,7 @@ export class RequestSender {
         }
         error = result;
       } else {
-        error = new ClipApiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route });
+        error = new ClipApiError({ ...this.#failedResponse(response, attempt), body: this.#redactor.value(parseJsonOr(response.body)), route });
         failure = { kind: 'status', status: response.status, headers: response.headers };
       }
 
@@ -112,17 +114,18 @@ export class RequestSender {
 
   /** An attempt that got no usable response, as the caller will see it: typed, with the key redacted. */
   #attemptFailure(error: unknown, signal: AbortSignal | undefined, attempts: number, timeoutMessage: string): ClipError {
-    if (error instanceof AttemptTimeout) return new ClipTimeoutError(timeoutMessage, { attempts });
+    if (error instanceof AttemptTimeout) return new ClipTimeoutError(error.message || timeoutMessage, { attempts });
     // Once the caller's signal fires, a transport rejects with anything.
     if (signal?.aborted) return new ClipAbortError(undefined, { cause: signal.reason });
+    const redactor = this.#redactor;
     if (error instanceof ClipResponseError) {
-      return new ClipResponseError(this.#redact(error.message), { status: error.status, headers: this.#redact(error.headers), attempts });
+      return new ClipResponseError(redactor.text(error.message), { status: error.status, headers: redactor.value(error.headers), attempts });
     }
     if (!(error instanceof ClipConnectionError)) {
-      return new ClipConnectionError(this.#redact(`Connection failed: ${String(error)}`), { cause: this.#redact(error, redactCause), attempts });
+      return new ClipConnectionError(redactor.text(`Connection failed: ${describe(error)}`), { cause: redactor.error(error), attempts });
     }
     const { code, beforeResponse } = error;
-    return new ClipConnectionError(this.#redact(error.message), { cause: this.#redact(error.cause, redactCause), attempts, code, beforeResponse });
+    return new ClipConnectionError(redactor.text(error.message), { cause: redactor.error(error.cause), attempts, code, beforeResponse });
   }
 
   /** The checked result, or the ClipResponseError that says why the 2xx body is unusable. */
@@ -130,27 +133,23 @@ export class RequestSender {
     let body: unknown;
     try {
       body = JSON.parse(response.body);
-    } catch (cause) {
-      const text = this.#redact(response.body);
+    } catch {
+      // The parser's own message quotes a slice of the body, which may cut a key in two: it is not kept.
+      const text = this.#redactor.text(response.body);
       return new ClipResponseError(`Response is not JSON (status ${response.status}): ${preview(text)}`, {
         ...this.#failedResponse(response, attempts),
         body: text,
-        cause: this.#redact(String(cause)),
       });
     }
     const problem = check(body);
     if (problem === undefined) return body as object;
-    return new ClipResponseError(`Unexpected response: ${problem}`, { ...this.#failedResponse(response, attempts), body: this.#redact(body) });
+    const message = this.#redactor.text(`Unexpected response: ${problem}`);
+    return new ClipResponseError(message, { ...this.#failedResponse(response, attempts), body: this.#redactor.value(body) });
   }
 
   /** What the error of a failed response carries besides its body. */
   #failedResponse(response: TransportResponse, attempts: number) {
-    return { status: response.status, headers: this.#redact(response.headers), attempts };
-  }
-
-  /** `value` with every form of the key replaced; an error is scrubbed with `redactCause`. */
-  #redact<T>(value: T, scrub: (value: T, secret: string) => T = redact): T {
-    return this.#config.secrets.reduce(scrub, value);
+    return { status: response.status, headers: this.#redactor.value(response.headers), attempts };
   }
 }
 
@@ -162,6 +161,12 @@ function classifyFailure(error: ClipError, deadlineFirst: boolean): AttemptFailu
     return { kind: 'connection', staleSocket: error.beforeResponse && STALE_SOCKET_CODES.has(error.code ?? '') };
   }
   return error instanceof ClipTimeoutError && !deadlineFirst ? { kind: 'timeout' } : FINAL;
+}
+
+/** A thrown value in a message: an error's name and message only, whatever its `toString` does. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return typeof error === 'object' && error !== null ? Object.prototype.toString.call(error) : String(error);
 }
 
 function parseJsonOr(text: string): unknown {
@@ -177,17 +182,19 @@ function preview(text: string): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
+/** The listener is in place before the timer is armed, so that no timer outlives a failed setup. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
       clearTimeout(timer);
       reject(new ClipAbortError('Request was aborted while waiting to retry', { cause: signal!.reason }));
     };
-    const timer = setTimeout(() => {
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, Math.min(ms, MAX_TIMER_MS));
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
