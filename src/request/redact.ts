@@ -126,13 +126,17 @@ function spellings(key: string): string {
   for (const char of key) {
     const bytes = [...new TextEncoder().encode(char)];
     const code = char.codePointAt(0)!;
-    const forms = [escapeRegExp(char), bytes.map((b) => `%${hexPattern(b, 2)}`).join('')];
-    if (code <= 0xffff) forms.push(`\\\\u${hexPattern(code, 4)}`);
-    if (code <= 0xff) forms.push(`\\\\x${hexPattern(code, 2)}`);
+    const forms = [bytes.map((b) => `%${hexPattern(b, 2)}`).join('')];
+    // One or more backslashes: a string escaped once (JSON) or again (JSON quoted inside JSON).
+    if (code <= 0xffff) forms.push(`\\\\+u${hexPattern(code, 4)}`);
+    if (code <= 0xff) forms.push(`\\\\+x${hexPattern(code, 2)}`);
     forms.push(`&#0*${code};`, `&#[xX]0*${hexPattern(code, 0)};`);
     if (HTML_NAMED[char]) forms.push(`&${HTML_NAMED[char]};`);
     if (char === ' ') forms.push('\\+');
-    if (`"\\/'`.includes(char)) forms.push(`\\\\${escapeRegExp(char)}`);
+    if (char === '\\') forms.push('\\\\{2,}');
+    else if (`"/'`.includes(char)) forms.push(`\\\\+${escapeRegExp(char)}`);
+    // Last, so that an escape (`\\` for a backslash) is taken whole rather than as two literal characters.
+    forms.push(escapeRegExp(char));
     source += `(?:${forms.join('|')})`;
   }
   return source;
