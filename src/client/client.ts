@@ -18,7 +18,7 @@ import {
 } from '../jobs/classify.js';
 import { checkIndexMatchesClient, checkK, checkQueryDimension } from '../jobs/search.js';
 import { ClipBatchError, type ResponseHeaders } from '../errors/errors.js';
-import { RequestSender, type ResponseCheck } from '../request/pipeline.js';
+import { RequestSender, type CallLimits, type ResponseCheck } from '../request/pipeline.js';
 import type { EmbeddingIndex, SearchHit } from '../vectors/embedding-index.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { readBlobs, type ImageInput } from '../wire/images.js';
@@ -86,16 +86,17 @@ export class ClipClient {
 
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
   async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
-    const payload = validate(embedImageRequestSchema(), await readBlobs(asObject(request), IMAGE_FIELDS));
+    const limits = this.#limits(options);
+    const payload = validate(embedImageRequestSchema(), await readBlobs(asObject(request), IMAGE_FIELDS, limits));
     const expected = expectedEmbeddingCount(payload);
-    return this.#send('/clip/embed_image', payload, (body) => checkEmbeddings(body, expected), options);
+    return this.#send('/clip/embed_image', payload, (body) => checkEmbeddings(body, expected), limits);
   }
 
   /** Embeds one text or a list of texts; resolves to one embedding per text, in order. */
   async embedText(request: EmbedTextRequest, options?: RequestOptions): Promise<EmbeddingResult> {
-    const payload = validate(embedTextRequestSchema(), asObject(request));
+    const payload = validate(embedTextRequestSchema(), asObject(request), this.#options.maxRequestBytes);
     const expected = expectedEmbeddingCount(payload);
-    return this.#send('/clip/embed_text', payload, (body) => checkEmbeddings(body, expected), options);
+    return this.#send('/clip/embed_text', payload, (body) => checkEmbeddings(body, expected), callLimits(this.#options, options));
   }
 
   /**
@@ -105,9 +106,10 @@ export class ClipClient {
   compare(request: NamedPromptRequest, options?: RequestOptions): Promise<CompareResult<Record<string, number>>>;
   compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
-    const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
+    const limits = this.#limits(options);
+    const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS, limits));
     const expected = expectedSimilarityShape(payload);
-    return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), options);
+    return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), limits);
   }
 
   /**
@@ -122,20 +124,24 @@ export class ClipClient {
   ): Promise<Classification<L>[]> {
     const { template, topK, ...request } = options;
     const { names, texts } = parseClassifyRequest(image, labels, { template, topK });
+    const limits = this.#limits(request);
     // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
-    const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
+    const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS, limits));
     const [{ embeddings }, vectors] = await Promise.all([
-      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), request),
-      this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing, request)),
+      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), limits),
+      this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing), limits),
     ]);
     return rankLabels(embeddings[0]!, names as L[], vectors, topK);
   }
 
-  /** Labels not yet cached, sent like `embedTexts`; a failed request rejects with its own error, as `embedText` would. */
-  async #embedLabels(texts: string[], options: RequestOptions): Promise<number[][]> {
+  /**
+   * Labels not yet cached, sent like `embedTexts` with the client's own options, as other calls may
+   * share them; a failed request rejects with its own error, as `embedText` would.
+   */
+  async #embedLabels(texts: string[]): Promise<number[][]> {
     try {
-      const job = resolveBatchOptions({ signal: options.signal }, TEXT_BATCHES);
-      return await runBatches(texts, job, async (text, signal) => (await this.embedText({ text }, { ...options, signal })).embeddings);
+      const job = resolveBatchOptions({}, TEXT_BATCHES);
+      return await runBatches(texts, job, async (text, signal) => (await this.embedText({ text }, { signal })).embeddings);
     } catch (error) {
       throw error instanceof ClipBatchError ? error.cause : error;
     }
@@ -204,7 +210,7 @@ export class ClipClient {
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
     const body = asObject(request);
     // The subject and the first prompts are checked before any request, and a Blob subject is read once.
-    const head = validate(compareRequestSchema(), await readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS));
+    const head = validate(compareRequestSchema(), await readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS, { signal: job.signal, deadlineMs: Infinity }));
     return compareInBatches({ ...body, subject: head.subject }, job, async (part, signal) => {
       const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal));
       return similarity;
@@ -216,9 +222,13 @@ export class ClipClient {
     return this.#options.transport.close();
   }
 
-  /** Every route's last step: the call's limits, the complete wire payload, then the request pipeline. */
-  #send<T extends object>(route: Route, payload: Record<string, unknown>, check: ResponseCheck, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
-    const limits = callLimits(this.#options, options);
+  /** A call's limits, its time counted from now: the reading of Blob inputs is part of the call. */
+  #limits(options: RequestOptions | undefined): CallLimits {
+    return { ...callLimits(this.#options, options), startedAt: performance.now() };
+  }
+
+  /** Every route's last step: the complete wire payload, then the request pipeline. */
+  #send<T extends object>(route: Route, payload: Record<string, unknown>, check: ResponseCheck, limits: CallLimits): Promise<T & { readonly meta: ResponseMeta }> {
     const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey);
     return this.#sender.send<T>(route, wire, check, limits);
   }

@@ -10,6 +10,7 @@ import {
   ClipError,
   ClipResponseError,
   ClipTimeoutError,
+  ClipValidationError,
 } from '../errors/errors.js';
 import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
@@ -24,6 +25,8 @@ export const MAX_TIMER_MS = 2_147_483_647;
 
 /** What one call may set for itself, already checked. */
 export interface CallLimits {
+  /** When the call began, if before `send` (its Blob inputs read first): the deadline counts from it. */
+  startedAt?: number | undefined;
   signal?: AbortSignal | undefined;
   timeoutMs: number;
   deadlineMs: number;
@@ -58,11 +61,11 @@ export class RequestSender {
 
   /** Sends `body` (the wire JSON) to `route` with retries; resolves to the checked result with its `meta`. */
   async send<T extends object>(route: string, payload: object, check: ResponseCheck, limits: CallLimits): Promise<T & { readonly meta: ResponseMeta }> {
-    const started = performance.now();
+    const started = limits.startedAt ?? performance.now();
     const { signal, maxRetries, timeoutMs, deadlineMs } = limits;
     const { transport, requestBase, retryPolicy, logger } = this.#config;
     if (signal?.aborted) throw new ClipAbortError('Request was aborted before it was sent', { cause: signal.reason });
-    const body = JSON.stringify(payload);
+    const body = serialise(payload);
     checkRequestSize(body, this.#config.maxRequestBytes);
     const deadline = started + deadlineMs;
     const path = this.#config.path(route);
@@ -161,6 +164,16 @@ function classifyFailure(error: ClipError, deadlineFirst: boolean): AttemptFailu
     return { kind: 'connection', staleSocket: error.beforeResponse && STALE_SOCKET_CODES.has(error.code ?? '') };
   }
   return error instanceof ClipTimeoutError && !deadlineFirst ? { kind: 'timeout' } : FINAL;
+}
+
+/** The wire JSON; a body longer than the engine's longest string (several huge images) is refused as too large. */
+function serialise(payload: object): string {
+  try {
+    return JSON.stringify(payload);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ClipValidationError([{ path: [], message: 'the encoded body is longer than the longest string this runtime builds' }], 'Request too large');
+  }
 }
 
 /** A thrown value in a message: an error's name and message only, whatever its `toString` does. */

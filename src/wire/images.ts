@@ -1,3 +1,4 @@
+import { ClipAbortError, ClipTimeoutError, ClipValidationError } from '../errors/errors.js';
 import { encodeBase64, isValidBase64 } from './base64.js';
 import { loadNodeFs } from '../platform/node-fs.js';
 
@@ -13,6 +14,9 @@ export interface WireImage {
  * `ArrayBuffer`, `Blob`), sent as base64.
  */
 export type ImageInput = WireImage | string | URL | Uint8Array | ArrayBuffer | Blob;
+
+/** Most images per `embed_image` request and prompts per `compare` request; the server fails with 500 beyond. */
+export const MAX_ITEMS_PER_REQUEST = 8;
 
 const DATA_URL = /^data:image\/[\w.+-]+;base64,/i;
 const SERVER_SIDE_TYPES = new Set<unknown>(['file', 'numpy', 'pil', 'multipart']);
@@ -69,42 +73,103 @@ function fromBase64(value: string): WireImage | string {
 
 function fromBytes(bytes: Uint8Array): WireImage | string {
   if (bytes.byteLength === 0) return 'image bytes are empty';
-  return { type: 'base64', value: encodeBase64(bytes) };
+  return encodedSizeProblem(bytes.byteLength) ?? { type: 'base64', value: encodeBase64(bytes) };
+}
+
+/**
+ * The longest string sent: V8's limit is just under 2^29 characters (512 Mi); others allow more, but
+ * a body that size is far beyond any server's limit anyway.
+ */
+export const LONGEST_BODY_CHARS = 2 ** 29 - 24;
+
+/**
+ * Why bytes of this length cannot be sent as base64, told from the length alone before any encoding:
+ * 420 MiB and more encode to a string longer than a JavaScript engine builds.
+ */
+function encodedSizeProblem(byteLength: number): string | undefined {
+  const encoded = Math.ceil(byteLength / 3) * 4;
+  if (encoded <= LONGEST_BODY_CHARS) return undefined;
+  return `image of ${mebibytes(byteLength)} encodes to ${mebibytes(encoded)} of base64, more than a request can carry (${mebibytes(LONGEST_BODY_CHARS)})`;
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function preview(value: string): string {
   return value.length > 40 ? `${value.slice(0, 37)}...` : value;
 }
 
+/** What bounds the reading of Blob inputs: the call's signal and the time left of its deadline. */
+export interface ReadLimits {
+  signal?: AbortSignal | undefined;
+  deadlineMs: number;
+}
+
 /**
  * Replaces each Blob found where an image may stand (a field itself, an element of its list, or a
- * value of its name map) with its bytes, so validation that follows stays synchronous.
+ * value of its name map) with its bytes, so validation that follows stays synchronous. A Blob's read
+ * may never settle (a stream that stalls): it ends with the call's signal or deadline.
  */
-export async function readBlobs<T extends Record<string, unknown>>(payload: T, fields: readonly string[]): Promise<T> {
+export async function readBlobs<T extends Record<string, unknown>>(payload: T, fields: readonly string[], limits?: ReadLimits): Promise<T> {
   let out: Record<string, unknown> | undefined;
   for (const field of fields) {
     const value = payload[field];
-    const resolved = await readBlobsIn(value);
-    if (resolved !== value) (out ??= { ...payload })[field] = resolved;
+    const pending = blobsIn(value);
+    if (pending === undefined) continue;
+    (out ??= { ...payload })[field] = await within(pending, limits);
   }
   return (out ?? payload) as T;
 }
 
-/** The value itself when it holds no Blob, so that a payload without Blobs is not copied. */
-async function readBlobsIn(value: unknown): Promise<unknown> {
-  if (Array.isArray(value)) return value.some(isBlob) ? Promise.all(value.map(readBlob)) : value;
+/**
+ * The value with its Blobs read, or undefined when it holds none, so that a payload without Blobs is
+ * not copied. A list longer than a request takes is left to validation to refuse, unread.
+ */
+function blobsIn(value: unknown): Promise<unknown> | undefined {
+  if (Array.isArray(value)) return value.length <= MAX_ITEMS_PER_REQUEST && value.some(isBlob) ? Promise.all(value.map(readBlob)) : undefined;
   if (isPlainObject(value)) {
     const entries = Object.entries(value);
-    if (!entries.some(([, v]) => isBlob(v))) return value;
-    return Object.fromEntries(await Promise.all(entries.map(async ([k, v]) => [k, await readBlob(v)])));
+    if (entries.length > MAX_ITEMS_PER_REQUEST || !entries.some(([, v]) => isBlob(v))) return undefined;
+    return Promise.all(entries.map(async ([k, v]) => [k, await readBlob(v)])).then(Object.fromEntries);
   }
-  return readBlob(value);
+  return isBlob(value) ? readBlob(value) : undefined;
 }
 
 const isBlob = (value: unknown): value is Blob => value instanceof Blob;
 
 async function readBlob(value: unknown): Promise<unknown> {
-  return isBlob(value) ? new Uint8Array(await value.arrayBuffer()) : value;
+  if (!isBlob(value)) return value;
+  // Told from the size before reading: the bytes of an image too large to send are never loaded.
+  const problem = encodedSizeProblem(value.size);
+  if (problem) throw new ClipValidationError([{ path: [], message: problem }]);
+  return new Uint8Array(await value.arrayBuffer());
+}
+
+/** `promise`, unless the signal fires or the deadline passes first. */
+function within<T>(promise: Promise<T>, limits: ReadLimits | undefined): Promise<T> {
+  const signal = limits?.signal;
+  const deadlineMs = limits?.deadlineMs ?? Infinity;
+  if (!signal && deadlineMs === Infinity) return promise;
+  return new Promise<T>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    };
+    const onAbort = () => finish(() => reject(new ClipAbortError('Request was aborted while its inputs were read', { cause: signal!.reason })));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (deadlineMs !== Infinity) {
+      const message = `Call reached its deadline of ${deadlineMs} ms while its inputs were read`;
+      timer = setTimeout(() => finish(() => reject(new ClipTimeoutError(message))), Math.min(deadlineMs, 2_147_483_647));
+    }
+    promise.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    );
+  });
 }
 
 /** A plain `{...}` object (not a class instance such as URL, Uint8Array or Blob). */
@@ -119,5 +184,7 @@ export async function imageFromFile(path: string): Promise<WireImage> {
   const { readFile } = await loadNodeFs();
   const bytes = await readFile(path);
   if (bytes.byteLength === 0) throw new TypeError(`image file is empty: ${path}`);
+  const problem = encodedSizeProblem(bytes.byteLength);
+  if (problem) throw new ClipValidationError([{ path: [], message: `${path}: ${problem}` }]);
   return { type: 'base64', value: encodeBase64(bytes) };
 }
