@@ -45,8 +45,10 @@ describe('a fetch that ignores its init', () => {
 
   it('still ends at deadlineMs, retries included', async () => {
     const started = performance.now();
-    const error = await failure(stubClient({ fetch: stuckFetch, timeoutMs: 60_000, maxRetries: 5 }).embedText({ text: 'a cat' }, { deadlineMs: 150 }));
+    const error = await failure(stubClient({ fetch: stuckFetch, timeoutMs: 60_000, maxRetries: 5 }).embedText({ text: 'a cat' }, { deadlineMs: 150.5 }));
     expect(error).toBeInstanceOf(ClipTimeoutError);
+    // The one attempt was cut off at the deadline, not failed at once and retried until it passed.
+    expect((error as ClipTimeoutError).message).toBe('Call reached its deadline of 150.5 ms');
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 

@@ -19,6 +19,7 @@ import {
 import { checkIndexMatchesClient, checkK, checkQueryDimension } from '../jobs/search.js';
 import { ClipBatchError, type ResponseHeaders } from '../errors/errors.js';
 import { RequestSender, type CallLimits, type ResponseCheck } from '../request/pipeline.js';
+import { waitWithin } from '../request/wait.js';
 import type { EmbeddingIndex, SearchHit } from '../vectors/embedding-index.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { readBlobs, type ImageInput } from '../wire/images.js';
@@ -50,6 +51,8 @@ type NamedPromptRequest =
 type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
 
 const IMAGE_FIELDS = ['image'] as const;
+/** Blob inputs are read within the call's limits: a read may never settle. */
+const READING = 'its image inputs were read';
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 
 /** Options of a batch job: see `BatchOptions`; `clipVersion` applies to every request of the job. */
@@ -87,7 +90,7 @@ export class ClipClient {
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
   async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
     const limits = this.#limits(options);
-    const payload = validate(embedImageRequestSchema(), await readBlobs(asObject(request), IMAGE_FIELDS, limits));
+    const payload = validate(embedImageRequestSchema(), await waitWithin(readBlobs(asObject(request), IMAGE_FIELDS), limits, READING));
     const expected = expectedEmbeddingCount(payload);
     return this.#send('/clip/embed_image', payload, (body) => checkEmbeddings(body, expected), limits);
   }
@@ -107,7 +110,7 @@ export class ClipClient {
   compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult<number[]>>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
     const limits = this.#limits(options);
-    const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS, limits));
+    const payload = validate(compareRequestSchema(), await waitWithin(readBlobs(asObject(request), COMPARE_IMAGE_FIELDS), limits, READING));
     const expected = expectedSimilarityShape(payload);
     return this.#send('/clip/compare', payload, (body) => checkSimilarity(body, expected), limits);
   }
@@ -126,7 +129,7 @@ export class ClipClient {
     const { names, texts } = parseClassifyRequest(image, labels, { template, topK });
     const limits = this.#limits(request);
     // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
-    const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS, limits));
+    const imagePayload = validate(embedImageRequestSchema(), await waitWithin(readBlobs({ image }, IMAGE_FIELDS), limits, READING));
     const [{ embeddings }, vectors] = await Promise.all([
       this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, (body) => checkEmbeddings(body, 1), limits),
       this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing), limits),
@@ -210,7 +213,7 @@ export class ClipClient {
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
     const body = asObject(request);
     // The subject and the first prompts are checked before any request, and a Blob subject is read once.
-    const head = validate(compareRequestSchema(), await readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS, { signal: job.signal, deadlineMs: Infinity }));
+    const head = validate(compareRequestSchema(), await waitWithin(readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS), { signal: job.signal, deadlineMs: Infinity }, READING));
     return compareInBatches({ ...body, subject: head.subject }, job, async (part, signal) => {
       const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal));
       return similarity;

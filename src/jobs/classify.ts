@@ -2,8 +2,8 @@
  * Zero-shot classification: an image's embedding against the text embeddings of labels, scored
  * the way CLIP scores them. Label embeddings are cached, so repeat calls cost one image request.
  */
-import { ClipAbortError, ClipResponseError, ClipTimeoutError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
-import { MAX_TIMER_MS } from '../request/pipeline.js';
+import { ClipResponseError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { waitWithin, type WaitLimits } from '../request/wait.js';
 import { isPlainObject } from '../wire/images.js';
 import { LruCache } from './lru.js';
 import { cosineSimilarity, softmax } from '../vectors/math.js';
@@ -103,13 +103,6 @@ export function rankLabels<L extends string>(
 /** Embeds texts, in order. */
 export type EmbedTexts = (texts: string[]) => Promise<readonly ArrayLike<number>[]>;
 
-/** How long one caller waits for label embeddings: its own signal and deadline, never another caller's. */
-export interface LabelWait {
-  signal?: AbortSignal | undefined;
-  /** Milliseconds from now; Infinity waits as long as the requests take. */
-  deadlineMs: number;
-}
-
 /**
  * Text embeddings in a bounded LRU keyed by CLIP version and exact text, so a label embedded once
  * is not requested again while it stays among the most recently used. A label already being
@@ -117,7 +110,7 @@ export interface LabelWait {
  *
  * As requests are shared, `embedTexts` must send with the client's own options, never a caller's:
  * otherwise one caller's abort, short timeout or `maxRetries: 0` would fail the others. Each caller
- * waits with its own `LabelWait` instead; a request it stops waiting for still fills the cache.
+ * waits with its own signal and deadline instead; a request it stops waiting for still fills the cache.
  */
 export class LabelEmbeddingCache {
   readonly #cache: LruCache<string, Float32Array>;
@@ -136,7 +129,7 @@ export class LabelEmbeddingCache {
    * One embedding per text, in order: cached ones reused, the rest requested in one `embedTexts` call.
    * Server embeddings are float32, so Float32Array storage loses nothing.
    */
-  async embed(clipVersion: string, texts: readonly string[], embedTexts: EmbedTexts, wait: LabelWait = { deadlineMs: Infinity }): Promise<Float32Array[]> {
+  async embed(clipVersion: string, texts: readonly string[], embedTexts: EmbedTexts, wait: WaitLimits = { deadlineMs: Infinity }): Promise<Float32Array[]> {
     const keyOf = (text: string) => `${clipVersion}\u0000${text}`;
     const vectors = new Map<string, Float32Array | Promise<Float32Array>>();
     const missing: string[] = [];
@@ -165,29 +158,6 @@ export class LabelEmbeddingCache {
       const done = () => missing.forEach((text, i) => this.#pending.get(keyOf(text)) === shared[i] && this.#pending.delete(keyOf(text)));
       requested.then(done, done);
     }
-    return waitWithin(Promise.all(texts.map((text) => vectors.get(text)!)), wait);
+    return waitWithin(Promise.all(texts.map((text) => vectors.get(text)!)), wait, 'label embeddings were requested');
   }
-}
-
-/** `promise`, unless the caller's signal fires or its deadline passes first. */
-function waitWithin<T>(promise: Promise<T>, { signal, deadlineMs }: LabelWait): Promise<T> {
-  if (!signal && deadlineMs === Infinity) return promise;
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = () => finish(() => reject(new ClipAbortError(undefined, { cause: signal!.reason })));
-    const finish = (settle: () => void) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      settle();
-    };
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (deadlineMs !== Infinity) {
-      timer = setTimeout(() => finish(() => reject(new ClipTimeoutError(`Call reached its deadline of ${deadlineMs} ms`))), Math.min(deadlineMs, MAX_TIMER_MS));
-    }
-    promise.then(
-      (value) => finish(() => resolve(value)),
-      (error: unknown) => finish(() => reject(error)),
-    );
-  });
 }

@@ -1,6 +1,9 @@
 import { ClipValidationError, invalidOption } from '../errors/errors.js';
 import type { ClipLogger } from './logger.js';
 
+/** setTimeout's largest delay; a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** The hosted API's request size limit. */
 export const DEFAULT_MAX_REQUEST_BYTES = 20 * 1024 * 1024;
 /** Far above any CLIP answer (8 embeddings of 1024 numbers are about 200 KB): only a broken server sends more. */

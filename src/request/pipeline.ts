@@ -15,13 +15,12 @@ import {
 import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
-import { checkRequestSize } from './guards.js';
+import { checkRequestSize, MAX_TIMER_MS } from './guards.js';
 import { attemptLine, outcomeLabel, type ClipLogger } from './logger.js';
 import { Redactor } from './redact.js';
 import { retryWait, STALE_SOCKET_CODES, type AttemptFailure, type RetryPolicy } from './retry.js';
 
-/** setTimeout's largest delay; a longer one fires after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS } from './guards.js';
 
 /** What one call may set for itself, already checked. */
 export interface CallLimits {

@@ -108,7 +108,8 @@ class AttemptLimits {
   constructor(caller: AbortSignal | undefined, timeoutMs: number) {
     this.#caller = caller;
     if (hasAbortSignalAny && (caller === undefined || caller instanceof AbortSignal)) {
-      const timeout = AbortSignal.timeout(timeoutMs);
+      // AbortSignal.timeout takes whole milliseconds; what is left of a deadline rarely is one.
+      const timeout = AbortSignal.timeout(Math.ceil(timeoutMs));
       this.signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
     } else {
       const controller = (this.#controller = new AbortController());

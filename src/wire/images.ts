@@ -1,4 +1,4 @@
-import { ClipAbortError, ClipTimeoutError, ClipValidationError } from '../errors/errors.js';
+import { ClipValidationError } from '../errors/errors.js';
 import { encodeBase64, isValidBase64 } from './base64.js';
 import { loadNodeFs } from '../platform/node-fs.js';
 
@@ -100,24 +100,18 @@ function preview(value: string): string {
   return value.length > 40 ? `${value.slice(0, 37)}...` : value;
 }
 
-/** What bounds the reading of Blob inputs: the call's signal and the time left of its deadline. */
-export interface ReadLimits {
-  signal?: AbortSignal | undefined;
-  deadlineMs: number;
-}
-
 /**
  * Replaces each Blob found where an image may stand (a field itself, an element of its list, or a
  * value of its name map) with its bytes, so validation that follows stays synchronous. A Blob's read
- * may never settle (a stream that stalls): it ends with the call's signal or deadline.
+ * may never settle (a stream that stalls): callers wait for it within the call's limits.
  */
-export async function readBlobs<T extends Record<string, unknown>>(payload: T, fields: readonly string[], limits?: ReadLimits): Promise<T> {
+export async function readBlobs<T extends Record<string, unknown>>(payload: T, fields: readonly string[]): Promise<T> {
   let out: Record<string, unknown> | undefined;
   for (const field of fields) {
     const value = payload[field];
     const pending = blobsIn(value);
     if (pending === undefined) continue;
-    (out ??= { ...payload })[field] = await within(pending, limits);
+    (out ??= { ...payload })[field] = await pending;
   }
   return (out ?? payload) as T;
 }
@@ -144,32 +138,6 @@ async function readBlob(value: unknown): Promise<unknown> {
   const problem = encodedSizeProblem(value.size);
   if (problem) throw new ClipValidationError([{ path: [], message: problem }]);
   return new Uint8Array(await value.arrayBuffer());
-}
-
-/** `promise`, unless the signal fires or the deadline passes first. */
-function within<T>(promise: Promise<T>, limits: ReadLimits | undefined): Promise<T> {
-  const signal = limits?.signal;
-  const deadlineMs = limits?.deadlineMs ?? Infinity;
-  if (!signal && deadlineMs === Infinity) return promise;
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (settle: () => void) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      settle();
-    };
-    const onAbort = () => finish(() => reject(new ClipAbortError('Request was aborted while its inputs were read', { cause: signal!.reason })));
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (deadlineMs !== Infinity) {
-      const message = `Call reached its deadline of ${deadlineMs} ms while its inputs were read`;
-      timer = setTimeout(() => finish(() => reject(new ClipTimeoutError(message))), Math.min(deadlineMs, 2_147_483_647));
-    }
-    promise.then(
-      (value) => finish(() => resolve(value)),
-      (error: unknown) => finish(() => reject(error)),
-    );
-  });
 }
 
 /** A plain `{...}` object (not a class instance such as URL, Uint8Array or Blob). */
