@@ -120,6 +120,8 @@ export class Redactor {
   }
 }
 
+const ODD_BACKSLASHES = '(?:\\\\\\\\)*\\\\';
+
 /** The regular expression source matching `key` in any of its spellings (rule 1). */
 function spellings(key: string): string {
   let source = '';
@@ -127,14 +129,15 @@ function spellings(key: string): string {
     const bytes = [...new TextEncoder().encode(char)];
     const code = char.codePointAt(0)!;
     const forms = [bytes.map((b) => `%${hexPattern(b, 2)}`).join('')];
-    // One or more backslashes: a string escaped once (JSON) or again (JSON quoted inside JSON).
-    if (code <= 0xffff) forms.push(`\\\\+u${hexPattern(code, 4)}`);
-    if (code <= 0xff) forms.push(`\\\\+x${hexPattern(code, 2)}`);
+    // An escape is an odd run of backslashes and an escaped backslash an even one: a string escaped
+    // once (JSON) or again (JSON quoted inside JSON), without eating the escape of what follows.
+    if (code <= 0xffff) forms.push(`${ODD_BACKSLASHES}u${hexPattern(code, 4)}`);
+    if (code <= 0xff) forms.push(`${ODD_BACKSLASHES}x${hexPattern(code, 2)}`);
     forms.push(`&#0*${code};`, `&#[xX]0*${hexPattern(code, 0)};`);
     if (HTML_NAMED[char]) forms.push(`&${HTML_NAMED[char]};`);
     if (char === ' ') forms.push('\\+');
-    if (char === '\\') forms.push('\\\\{2,}');
-    else if (`"/'`.includes(char)) forms.push(`\\\\+${escapeRegExp(char)}`);
+    if (char === '\\') forms.push('(?:\\\\\\\\)+');
+    else if (`"/'`.includes(char)) forms.push(`${ODD_BACKSLASHES}${escapeRegExp(char)}`);
     // Last, so that an escape (`\\` for a backslash) is taken whole rather than as two literal characters.
     forms.push(escapeRegExp(char));
     source += `(?:${forms.join('|')})`;
