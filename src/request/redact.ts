@@ -4,11 +4,12 @@
  *
  * The rule, the same for a key of any length:
  *
- * 1. What is hidden is every spelling the key can take in a server's or a transport's output: as
- *    given; any of its characters percent-encoded in either case (`encodeURIComponent`, Python's
- *    `quote`, form encoding, lower-case hex), `+` for a space, JSON and JavaScript string escapes
- *    (`\"`, `\\`, `\/`, `\u0041`, `\x41`), and HTML character references. One pattern per key
- *    matches all of them at once, character by character, so that a mix of them is found too.
+ * 1. What is hidden is every spelling the key can take in a server's or a transport's output, each a
+ *    reading of the whole key: as given; inside a string escaped once, twice or three times (JSON,
+ *    JSON quoted in JSON: `\"`, `\\`, `\/`, `\u0041`, `\x41`); percent-encoded in either case, by
+ *    any encoder (`encodeURIComponent`, Python's `quote`, form encoding with `+` for a space); and
+ *    HTML-escaped. Within a reading each character may take any of its forms (an encoder's choice),
+ *    but readings never mix, so that `api_key=%3D` does not read as the key `==`.
  * 2. A spelling is hidden where it stands as a token of its own: not glued to a letter, digit, `_`
  *    or `-` on a side where the key itself begins or ends with one. An escape sequence just before
  *    it (`%3D`, `\n`, `\u0022`) counts as a separator. So a key `e` is hidden in `?api_key=e&`,
@@ -42,21 +43,42 @@ const HTML_NAMED: Record<string, string> = { '&': 'amp', '<': 'lt', '>': 'gt', '
 
 /** Removes the key, in every spelling, from the strings, errors and JSON-like values a failure keeps. */
 export class Redactor {
-  readonly #pattern: RegExp | undefined;
+  /** One pattern per reading of the key, in the order they are looked for. */
+  readonly #patterns: RegExp[];
   readonly #anywhere: boolean;
 
   /** `secrets`: the key (and any other form of it the client sends); empty when there is none. */
   constructor(secrets: readonly string[]) {
     const keys = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-    this.#pattern = keys.length > 0 ? new RegExp(keys.map(spellings).join('|'), 'gu') : undefined;
+    this.#patterns = keys.length === 0 ? [] : READINGS.map((reading) => new RegExp(keys.map((key) => spellings(key, reading)).join('|'), 'gu'));
     this.#anywhere = keys.every((key) => key.length >= ALWAYS_HIDDEN_LENGTH);
   }
 
-  /** The text with every spelling of the key that stands as a token replaced by `***`. */
+  /**
+   * The text with every spelling of the key that stands as a token replaced by `***`, one reading
+   * after the other (see `READINGS`).
+   */
   text(text: string): string {
-    const pattern = this.#pattern;
-    if (!pattern) return text;
-    return text.replace(pattern, (match: string, offset: number) => (this.#anywhere || !glued(text, match, offset) ? REDACTED : match));
+    if (this.#patterns.length === 0) return text;
+    let pieces: (string | typeof HIDDEN)[] = [text];
+    for (const pattern of this.#patterns) {
+      const next: (string | typeof HIDDEN)[] = [];
+      for (const piece of pieces) {
+        if (piece === HIDDEN) {
+          next.push(piece);
+          continue;
+        }
+        let kept = 0;
+        for (const match of piece.matchAll(pattern)) {
+          if (!this.#anywhere && glued(piece, match[0], match.index)) continue;
+          next.push(piece.slice(kept, match.index), HIDDEN);
+          kept = match.index + match[0].length;
+        }
+        next.push(piece.slice(kept));
+      }
+      pieces = next;
+    }
+    return pieces.map((piece) => (piece === HIDDEN ? REDACTED : piece)).join('');
   }
 
   /**
@@ -64,7 +86,7 @@ export class Redactor {
    * Walked without recursion, so that no depth throws; levels past `MAX_KEPT_DEPTH` become `TOO_DEEP`.
    */
   value<T>(value: T): T {
-    if (!this.#pattern) return value;
+    if (this.#patterns.length === 0) return value;
     const root: { value: unknown } = { value: undefined };
     const stack: { source: unknown; target: Record<string, unknown>; key: string; depth: number }[] = [
       { source: value, target: root, key: 'value', depth: 0 },
@@ -120,29 +142,81 @@ export class Redactor {
   }
 }
 
-const ODD_BACKSLASHES = '(?:\\\\\\\\)*\\\\';
+/** How a character of the key may be written in one reading of it; every character of a match is read alike. */
+type Reading = (char: string, rest: string) => string[];
 
-/** The regular expression source matching `key` in any of its spellings (rule 1). */
-function spellings(key: string): string {
-  let source = '';
-  for (const char of key) {
-    const bytes = [...new TextEncoder().encode(char)];
+const HIDDEN = Symbol('hidden');
+
+/** A run of `count` backslashes, as regular expression source. */
+const backslashes = (count: number) => (count > 0 ? `\\\\{${count}}` : '');
+
+/**
+ * The key inside a string escaped `depth` times (JSON inside JSON...): a backslash is 2^depth of
+ * them and a double quote has 2^depth - 1 before it, for the whole key alike, so that a key ending
+ * in a backslash never takes the escape of the character after it for its own.
+ */
+const escaped =
+  (depth: number): Reading =>
+  (char, rest) => {
     const code = char.codePointAt(0)!;
-    const forms = [bytes.map((b) => `%${hexPattern(b, 2)}`).join('')];
-    // An escape is an odd run of backslashes and an escaped backslash an even one: a string escaped
-    // once (JSON) or again (JSON quoted inside JSON), without eating the escape of what follows.
-    if (code <= 0xffff) forms.push(`${ODD_BACKSLASHES}u${hexPattern(code, 4)}`);
-    if (code <= 0xff) forms.push(`${ODD_BACKSLASHES}x${hexPattern(code, 2)}`);
-    forms.push(`&#0*${code};`, `&#[xX]0*${hexPattern(code, 0)};`);
-    if (HTML_NAMED[char]) forms.push(`&${HTML_NAMED[char]};`);
-    if (char === ' ') forms.push('\\+');
-    if (char === '\\') forms.push('(?:\\\\\\\\)+');
-    else if (`"/'`.includes(char)) forms.push(`${ODD_BACKSLASHES}${escapeRegExp(char)}`);
-    // Last, so that an escape (`\\` for a backslash) is taken whole rather than as two literal characters.
-    forms.push(escapeRegExp(char));
-    source += `(?:${forms.join('|')})`;
-  }
-  return source;
+    const forms: string[] = [];
+    if (depth > 0) {
+      if (code <= 0xffff) forms.push(`${backslashes(2 ** (depth - 1))}u${hexPattern(code, 4)}`);
+      if (code <= 0xff) forms.push(`${backslashes(2 ** (depth - 1))}x${hexPattern(code, 2)}`);
+      if (`"/'`.includes(char)) forms.push(`${backslashes(2 ** depth - 1)}${escapeRegExp(char)}`);
+    }
+    if (char === '\\') forms.push(backslashes(2 ** depth));
+    else if (char !== '"' || depth === 0) forms.push(startsEncoding(char, rest) ? STARTS_ENCODING[char]! : escapeRegExp(char));
+    return forms;
+  };
+
+/**
+ * A `%` or `&` of the text that begins a percent-encoding or a character reference is left to those
+ * readings, unless the key itself goes on like one there.
+ */
+const STARTS_ENCODING: Record<string, string> = { '%': '%(?![\\da-fA-F]{2})', '&': '&(?!#?\\w+;)' };
+const ENCODING_TAIL: Record<string, RegExp> = { '%': /^[\da-fA-F]{2}/, '&': /^#?\w+;/ };
+
+function startsEncoding(char: string, rest: string): boolean {
+  const tail = ENCODING_TAIL[char];
+  return tail !== undefined && !tail.test(rest);
+}
+
+/** The key exactly as given: the last reading, for what none of the others reads. */
+const asGiven: Reading = (char) => [escapeRegExp(char)];
+
+/**
+ * Percent-encoded, in either case: what every encoder leaves alone (letters, digits, `-._~`) and
+ * what some do (`encodeURIComponent` keeps `!'()*`, Python's `quote` keeps the slash) may stand as
+ * itself, everything else is encoded; a space may be `+`.
+ */
+const percentEncoded: Reading = (char) => {
+  const forms = [[...new TextEncoder().encode(char)].map((b) => `%${hexPattern(b, 2)}`).join('')];
+  if (/[\w.~!'()*/-]/.test(char)) forms.push(escapeRegExp(char));
+  if (char === ' ') forms.push('\\+');
+  return forms;
+};
+
+/** HTML-escaped: `& < > "` as references, anything else as itself or a numeric reference. */
+const htmlEscaped: Reading = (char) => {
+  const code = char.codePointAt(0)!;
+  const forms = [`&#0*${code};`, `&#[xX]0*${hexPattern(code, 0)};`];
+  if (HTML_NAMED[char]) forms.push(`&${HTML_NAMED[char]};`);
+  if (!'&<>"'.includes(char)) forms.push(escapeRegExp(char));
+  return forms;
+};
+
+/**
+ * The readings, looked for in this order, each pass out of reach of what the earlier ones hid: deep
+ * escapes first, the key as given last, so that a shallow reading never takes a character of the
+ * text around a deeper one.
+ */
+const READINGS: Reading[] = [escaped(3), escaped(2), escaped(1), percentEncoded, htmlEscaped, escaped(0), asGiven];
+
+/** The regular expression source matching `key` in one reading (rule 1). */
+function spellings(key: string, reading: Reading): string {
+  const chars = [...key];
+  return chars.map((char, i) => `(?:${reading(char, chars.slice(i + 1).join('')).join('|')})`).join('');
 }
 
 /** `value` in hex, at least `width` digits, each letter digit in either case. */

@@ -59,24 +59,27 @@ export class FetchTransport implements Transport {
     const caller = request.signal;
     if (caller?.aborted) throw caller.reason;
     const limits = new AttemptLimits(caller, request.timeoutMs);
+    let pending: Promise<FetchResponse> | undefined;
     let response: FetchResponse | undefined;
     let reader: BodyReader | undefined;
     try {
       const init: FetchInit = { method: 'POST', headers: request.headers, body: request.body, signal: limits.signal, redirect: 'manual' };
-      const pending = this.#fetch(origin + request.path, init);
+      pending = this.#fetch(origin + request.path, init);
       response = await limits.race(pending);
+      reader = response.body?.getReader();
       const headers = readHeaders(response.headers);
       checkNotRedirected(response, headers);
       if (Number(headers['content-length']) > request.maxResponseBytes) throw tooLarge(request.maxResponseBytes, response.status, headers);
-      reader = response.body?.getReader();
       const body = reader ? await limits.race(readBody(reader, response.status, headers, request.maxResponseBytes)) : '';
       reader = undefined;
       return { status: response.status, headers, body };
     } catch (error) {
-      if (limits.reason !== undefined) throw limits.reason;
-      throw error instanceof ClipResponseError ? error : toConnectionError(error, response === undefined);
+      if (limits.reason === undefined) throw error instanceof ClipResponseError ? error : toConnectionError(error, response === undefined);
+      // A fetch that ignored the signal may still answer: that answer's body is released when it comes.
+      if (response === undefined) pending?.then((late) => late.body?.getReader().cancel().catch(() => {}), () => {});
+      throw limits.reason;
     } finally {
-      // A body left unread (cut off, timed out, or refused) is released, whether or not fetch saw the signal.
+      // A body left unread (cut off, refused, timed out) is released, whether or not fetch saw the signal.
       reader?.cancel().catch(() => {});
       limits.release();
     }
