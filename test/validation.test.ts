@@ -225,11 +225,11 @@ describe('the request itself', () => {
     expect(ctx.mock.requests).toEqual([]);
   });
 
-  it('keeps the error message on one screen (< 25 lines) when there are many issues', async () => {
-    const error = await refused(
-      ctx.clip.embedText({ text: Array(40).fill('') }),
-      Array.from({ length: 40 }, (_, i) => issue(['text', i], 'text must not be empty')),
-    );
+  it('keeps the error message on one screen (< 25 lines) when there are many issues: the first items, then a count', async () => {
+    const error = await refused(ctx.clip.embedText({ text: Array(40).fill('') }), [
+      ...Array.from({ length: 9 }, (_, i) => issue(['text', i], 'text must not be empty')),
+      issue(['text'], '... and 31 more refused items (40 of 40)'),
+    ]);
     expect(error.message.split('\n').length).toBeLessThan(25);
   });
 

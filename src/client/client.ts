@@ -35,7 +35,8 @@ import {
 import { checkK, checkQueryDimension, checkStoreMatchesClient } from '../jobs/search.js';
 import { ClipBatchError, invalidOption, type ResponseHeaders } from '../errors/errors.js';
 import { ImageBatching } from '../request/image-batching.js';
-import { RequestSender, type ResponseCheck } from '../request/pipeline.js';
+import { RequestSender, type CallLimits, type ResponseCheck } from '../request/pipeline.js';
+import { waitWithin } from '../request/wait.js';
 import type { SearchHit } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
@@ -80,6 +81,8 @@ const similarityCheck: CheckOf = (payload) => {
 };
 
 const IMAGE_FIELDS = ['image'] as const;
+/** Blob inputs are read within the call's limits: a read may never settle. */
+const READING = 'its image inputs were read';
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 
 const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
@@ -142,14 +145,15 @@ export class ClipClient {
 
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
   async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
-    const payload = validate(embedImageRequestSchema(), await readBlobs(asObject(request), IMAGE_FIELDS));
-    return this.#send('/clip/embed_image', payload, embeddingsCheck, options);
+    const limits = this.#limits(options);
+    const payload = validate(embedImageRequestSchema(), await waitWithin(readBlobs(asObject(request), IMAGE_FIELDS), limits, READING));
+    return this.#send('/clip/embed_image', payload, embeddingsCheck, limits, options);
   }
 
   /** Embeds one text or a list of texts; resolves to one embedding per text, in order. */
   async embedText(request: EmbedTextRequest, options?: RequestOptions): Promise<EmbeddingResult> {
-    const payload = validate(embedTextRequestSchema(), asObject(request));
-    return this.#send('/clip/embed_text', payload, embeddingsCheck, options);
+    const payload = validate(embedTextRequestSchema(), asObject(request), this.#options.maxRequestBytes);
+    return this.#send('/clip/embed_text', payload, embeddingsCheck, callLimits(this.#options, options), options);
   }
 
   /**
@@ -159,8 +163,9 @@ export class ClipClient {
   compare<P extends ComparePrompts>(request: CompareRequest & { prompt: P }, options?: RequestOptions): Promise<CompareResult<SimilarityOf<P>>>;
   compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
-    const payload = validate(compareRequestSchema(), await readBlobs(asObject(request), COMPARE_IMAGE_FIELDS));
-    return this.#send('/clip/compare', payload, similarityCheck, options);
+    const limits = this.#limits(options);
+    const payload = validate(compareRequestSchema(), await waitWithin(readBlobs(asObject(request), COMPARE_IMAGE_FIELDS), limits, READING));
+    return this.#send('/clip/compare', payload, similarityCheck, limits, options);
   }
 
   /**
@@ -176,21 +181,25 @@ export class ClipClient {
     checkOptionNames(options, CLASSIFY_OPTION_NAMES, 'Invalid classification');
     const { template, topK, ...request } = options;
     const { names, texts } = parseClassifyRequest(image, labels, { template, topK });
+    const limits = this.#limits(request);
     // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
-    const imagePayload = validate(embedImageRequestSchema(), await readBlobs({ image }, IMAGE_FIELDS));
+    const imagePayload = validate(embedImageRequestSchema(), await waitWithin(readBlobs({ image }, IMAGE_FIELDS), limits, READING));
     const [embedded, vectors] = await Promise.all([
-      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, embeddingsCheck, request),
-      this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing, request)),
+      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, embeddingsCheck, limits, request),
+      this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing), limits),
     ]);
     // The metadata is the image request's: the one request every classification makes.
     return withMeta(rankLabels(embedded.embeddings[0]!, names as L[], vectors, topK), embedded.meta);
   }
 
-  /** Labels not yet cached, sent like `embedTexts`; a failed request rejects with its own error, as `embedText` would. */
-  async #embedLabels(texts: string[], options: RequestOptions): Promise<number[][]> {
+  /**
+   * Labels not yet cached, sent like `embedTexts` with the client's own options, as other calls may
+   * share them; a failed request rejects with its own error, as `embedText` would.
+   */
+  async #embedLabels(texts: string[]): Promise<number[][]> {
     try {
-      const job = resolveBatchOptions({ signal: options.signal }, TEXT_BATCHES);
-      return await runBatches(texts, job, async (text, signal) => (await this.embedText({ text }, { ...options, signal })).embeddings);
+      const job = resolveBatchOptions({}, TEXT_BATCHES);
+      return await runBatches(texts, job, async (text, signal) => (await this.embedText({ text }, { signal })).embeddings);
     } catch (error) {
       throw error instanceof ClipBatchError ? error.cause : error;
     }
@@ -319,7 +328,7 @@ export class ClipClient {
     const job = resolveBatchOptions({ ...options, onError: 'stop' }, IMAGE_BATCHES);
     const body = asObject(request);
     // The subject and the first prompts are checked before any request, and a Blob subject is read once.
-    const head = validate(compareRequestSchema(), await readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS));
+    const head = validate(compareRequestSchema(), await waitWithin(readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS), { signal: job.signal, deadlineMs: Infinity }, READING));
     return compareInBatches({ ...body, subject: head.subject }, job, async (part, signal) => {
       const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal));
       return similarity;
@@ -335,12 +344,22 @@ export class ClipClient {
     return this.#options.transport.close();
   }
 
+  /** A call's limits, its time counted from now: the reading of Blob inputs is part of the call. */
+  #limits(options: RequestOptions | undefined): CallLimits {
+    return { ...callLimits(this.#options, options), startedAt: performance.now() };
+  }
+
   /**
-   * Every route's last step: the call's limits, the complete wire payload, then the request pipeline,
-   * through the image batching policy for a payload of several images.
+   * Every route's last step: the complete wire payload, then the request pipeline, through the
+   * image batching policy for a payload of several images.
    */
-  #send<T extends object>(route: Route, payload: Record<string, unknown>, checkOf: CheckOf, options: RequestOptions | undefined): Promise<T & { readonly meta: ResponseMeta }> {
-    const limits = callLimits(this.#options, options);
+  #send<T extends object>(
+    route: Route,
+    payload: Record<string, unknown>,
+    checkOf: CheckOf,
+    limits: CallLimits,
+    options: RequestOptions | undefined,
+  ): Promise<T & { readonly meta: ResponseMeta }> {
     if (this.#options.missingKey) return Promise.reject(this.#options.missingKey);
     const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey, options?.extraBody);
     const hint = textContextHint(route, wire);

@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   RETRIES_RULE,
+  signalProblem,
   TIMEOUT_RULE,
   warnPlainHttpKey,
 } from '../request/guards.js';
@@ -208,6 +209,8 @@ export function callLimits(defaults: ResolvedOptions, options: RequestOptions | 
   checkOptionNames(options, REQUEST_OPTION_NAMES, 'Invalid request options');
   checkTimeOptions(options, 'Invalid request options');
   checkHeaders(options.headers, 'Invalid request options');
+  const badSignal = signalProblem(options.signal);
+  if (badSignal) throw invalidOption('signal', badSignal, 'Invalid request options');
   const { signal, timeoutMs = defaults.timeoutMs, deadlineMs = defaults.deadlineMs, maxRetries = defaults.maxRetries } = options;
   const headers = options.headers && { ...defaults.requestBase.headers, ...lowerCaseNames(options.headers), ...defaults.keyHeaders };
   return { signal, timeoutMs, deadlineMs, maxRetries, headers };

@@ -1,4 +1,5 @@
-import { ClipBatchError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { ClipAbortError, ClipBatchError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { signalProblem } from '../request/guards.js';
 import { isNameMap } from '../wire/schemas.js';
 import { streamBatches } from './stream.js';
 
@@ -68,6 +69,8 @@ export function resolveBatchOptions(options: BatchOptions, limits: BatchLimits):
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') issues.push({ path: ['onProgress'], message: 'must be a function' });
   if (onError !== 'stop' && onError !== 'skip') issues.push({ path: ['onError'], message: `must be "stop" or "skip", got ${String(onError)}` });
+  const badSignal = signalProblem(signal);
+  if (badSignal) issues.push({ path: ['signal'], message: badSignal });
   if (issues.length > 0) throw new ClipValidationError(issues, 'Invalid batch options');
   return { batchSize, concurrency, onProgress, signal, onError };
 }

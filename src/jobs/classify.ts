@@ -3,6 +3,7 @@
  * the way CLIP scores them. Label embeddings are cached, so repeat calls cost one image request.
  */
 import { ClipResponseError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
+import { waitWithin, type WaitLimits } from '../request/wait.js';
 import { isPlainObject } from '../wire/images.js';
 import { clipTextIssue } from '../wire/schemas.js';
 import { LruCache } from './lru.js';
@@ -115,6 +116,10 @@ export type EmbedTexts = (texts: string[]) => Promise<readonly ArrayLike<number>
  * Text embeddings in a bounded LRU keyed by CLIP version and exact text, so a label embedded once
  * is not requested again while it stays among the most recently used. A label already being
  * requested by another call is awaited, not requested twice.
+ *
+ * As requests are shared, `embedTexts` must send with the client's own options, never a caller's:
+ * otherwise one caller's abort, short timeout or `maxRetries: 0` would fail the others. Each caller
+ * waits with its own signal and deadline instead; a request it stops waiting for still fills the cache.
  */
 export class LabelEmbeddingCache {
   readonly #cache: LruCache<string, Float32Array>;
@@ -133,7 +138,7 @@ export class LabelEmbeddingCache {
    * One embedding per text, in order: cached ones reused, the rest requested in one `embedTexts` call.
    * Server embeddings are float32, so Float32Array storage loses nothing.
    */
-  async embed(clipVersion: string, texts: readonly string[], embedTexts: EmbedTexts): Promise<Float32Array[]> {
+  async embed(clipVersion: string, texts: readonly string[], embedTexts: EmbedTexts, wait: WaitLimits = { deadlineMs: Infinity }): Promise<Float32Array[]> {
     const keyOf = (text: string) => `${clipVersion}\u0000${text}`;
     const vectors = new Map<string, Float32Array | Promise<Float32Array>>();
     const missing: string[] = [];
@@ -151,17 +156,17 @@ export class LabelEmbeddingCache {
           return vector;
         }),
       );
-      missing.forEach((text, i) => {
+      const shared = missing.map((text, i) => {
         const vector = requested.then((all) => all[i]!);
+        // Nobody may be waiting when it fails: its failure is handled here and seen by those who wait.
+        vector.catch(() => {});
         this.#pending.set(keyOf(text), vector);
         vectors.set(text, vector);
+        return vector;
       });
+      const done = () => missing.forEach((text, i) => this.#pending.get(keyOf(text)) === shared[i] && this.#pending.delete(keyOf(text)));
+      requested.then(done, done);
     }
-    // Awaits every text's promise, so that a failure shared with other calls never goes unhandled.
-    try {
-      return await Promise.all(texts.map((text) => vectors.get(text)!));
-    } finally {
-      for (const text of missing) this.#pending.delete(keyOf(text));
-    }
+    return waitWithin(Promise.all(texts.map((text) => vectors.get(text)!)), wait, 'label embeddings were requested');
   }
 }

@@ -1,6 +1,9 @@
 import { ClipValidationError, invalidOption } from '../errors/errors.js';
 import type { Logger } from './logger.js';
 
+/** setTimeout's largest delay; a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** The hosted API's request size limit. */
 export const DEFAULT_MAX_REQUEST_BYTES = 20 * 1024 * 1024;
 /** Far above any CLIP answer (8 embeddings of 1024 numbers are about 200 KB): only a broken server sends more. */
@@ -45,6 +48,29 @@ export function warnPlainHttpKey(url: URL, logger: Logger | undefined): void {
   if (logger) return logger.warn(message);
   const node = (globalThis as { process?: { emitWarning?: (message: string, options: object) => void } }).process;
   node?.emitWarning?.(message, { type: 'SecurityWarning', code: 'ROBOFLOW_CLIP_PLAIN_HTTP_KEY' });
+}
+
+/**
+ * Why a `signal` option is unusable, or undefined when it is absent or an AbortSignal. Checked before
+ * anything is armed: the AbortController itself, a common slip, would otherwise fail only inside a
+ * transport or a retry timer. Any object that behaves as a signal passes, so signals of another realm
+ * or a polyfill do too.
+ */
+export function signalProblem(value: unknown): string | undefined {
+  if (value === undefined || isAbortSignal(value)) return undefined;
+  if (isAbortSignal((value as { signal?: unknown } | null)?.signal)) return 'must be an AbortSignal: pass controller.signal, not the AbortController';
+  return `must be an AbortSignal, got ${value === null ? 'null' : typeof value}`;
+}
+
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  const signal = value as Partial<AbortSignal> | null | undefined;
+  return (
+    typeof signal === 'object' &&
+    signal !== null &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function'
+  );
 }
 
 /** How a numeric option may look: at least `min`; `Infinity` only when allowed; whole when `integer`. */

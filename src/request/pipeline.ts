@@ -11,20 +11,22 @@ import {
   ClipRequestError,
   ClipResponseError,
   ClipTimeoutError,
+  ClipValidationError,
 } from '../errors/errors.js';
 import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
-import { checkRequestSize } from './guards.js';
+import { checkRequestSize, MAX_TIMER_MS } from './guards.js';
 import { attemptLine, nextCallId, outcomeLabel, type Logger } from './logger.js';
-import { redact, redactCause } from './redact.js';
+import { Redactor } from './redact.js';
 import { retryWait, STALE_SOCKET_CODES, type AttemptFailure, type RetryPolicy } from './retry.js';
 
-/** setTimeout's largest delay; a longer one fires after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS } from './guards.js';
 
 /** What one call may set for itself, already checked. */
 export interface CallLimits {
+  /** When the call began, if before `send` (its Blob inputs read first): the deadline counts from it. */
+  startedAt?: number | undefined;
   signal?: AbortSignal | undefined;
   timeoutMs: number;
   deadlineMs: number;
@@ -52,9 +54,11 @@ export type ResponseCheck = (body: unknown) => string | undefined;
 
 export class RequestSender {
   readonly #config: SenderConfig;
+  readonly #redactor: Redactor;
 
   constructor(config: SenderConfig) {
     this.#config = config;
+    this.#redactor = new Redactor(config.secrets);
   }
 
   /**
@@ -68,11 +72,11 @@ export class RequestSender {
     limits: CallLimits,
     serverErrorHint?: string,
   ): Promise<T & { readonly meta: ResponseMeta }> {
-    const started = performance.now();
+    const started = limits.startedAt ?? performance.now();
     const { signal, maxRetries, timeoutMs, deadlineMs } = limits;
     const { transport, requestBase, retryPolicy, logger } = this.#config;
     if (signal?.aborted) throw new ClipAbortError('Request was aborted before it was sent', { cause: signal.reason });
-    const body = JSON.stringify(payload);
+    const body = serialise(payload);
     checkRequestSize(body, this.#config.maxRequestBytes);
     const deadline = started + deadlineMs;
     const path = this.#config.path(route);
@@ -106,7 +110,7 @@ export class RequestSender {
         error = result;
       } else {
         const hint = response.status === 500 ? serverErrorHint : undefined;
-        error = apiError({ ...this.#failedResponse(response, attempt), body: parseJsonOr(this.#redact(response.body)), route, hint });
+        error = apiError({ ...this.#failedResponse(response, attempt), body: this.#redactor.value(parseJsonOr(response.body)), route, hint });
         failure = { kind: 'status', status: response.status, headers: response.headers };
       }
 
@@ -126,19 +130,20 @@ export class RequestSender {
 
   /** An attempt that got no usable response, as the caller will see it: typed, with the key redacted. */
   #attemptFailure(error: unknown, signal: AbortSignal | undefined, attempts: number, timeoutMessage: string): ClipError {
-    if (error instanceof AttemptTimeout) return new ClipTimeoutError(timeoutMessage, { attempts });
+    if (error instanceof AttemptTimeout) return new ClipTimeoutError(error.message || timeoutMessage, { attempts });
     // Once the caller's signal fires, a transport rejects with anything.
     if (signal?.aborted) return new ClipAbortError(undefined, { cause: signal.reason });
     // A transport that refuses to send at all (a closed client's) says why itself; that is final.
     if (error instanceof ClipError && !(error instanceof ClipRequestError)) return error;
+    const redactor = this.#redactor;
     if (error instanceof ClipResponseError) {
-      return new ClipResponseError(this.#redact(error.message), { status: error.status, headers: this.#redact(error.headers), attempts });
+      return new ClipResponseError(redactor.text(error.message), { status: error.status, headers: redactor.value(error.headers), attempts });
     }
     if (!(error instanceof ClipConnectionError)) {
-      return new ClipConnectionError(this.#redact(`Connection failed: ${String(error)}`), { cause: this.#redact(error, redactCause), attempts });
+      return new ClipConnectionError(redactor.text(`Connection failed: ${describe(error)}`), { cause: redactor.error(error), attempts });
     }
     const { code, beforeResponse } = error;
-    return new ClipConnectionError(this.#redact(error.message), { cause: this.#redact(error.cause, redactCause), attempts, code, beforeResponse });
+    return new ClipConnectionError(redactor.text(error.message), { cause: redactor.error(error.cause), attempts, code, beforeResponse });
   }
 
   /** The checked result, or the ClipResponseError that says why the 2xx body is unusable. */
@@ -146,27 +151,23 @@ export class RequestSender {
     let body: unknown;
     try {
       body = JSON.parse(response.body);
-    } catch (cause) {
-      const text = this.#redact(response.body);
+    } catch {
+      // The parser's own message quotes a slice of the body, which may cut a key in two: it is not kept.
+      const text = this.#redactor.text(response.body);
       return new ClipResponseError(`Response is not JSON (status ${response.status}): ${preview(text)}`, {
         ...this.#failedResponse(response, attempts),
         body: text,
-        cause: this.#redact(String(cause)),
       });
     }
     const problem = check(body);
     if (problem === undefined) return body as object;
-    return new ClipResponseError(`Unexpected response: ${problem}`, { ...this.#failedResponse(response, attempts), body: this.#redact(body) });
+    const message = this.#redactor.text(`Unexpected response: ${problem}`);
+    return new ClipResponseError(message, { ...this.#failedResponse(response, attempts), body: this.#redactor.value(body) });
   }
 
   /** What the error of a failed response carries besides its body. */
   #failedResponse(response: TransportResponse, attempts: number) {
-    return { status: response.status, headers: this.#redact(response.headers), attempts };
-  }
-
-  /** `value` with every form of the key replaced; an error is scrubbed with `redactCause`. */
-  #redact<T>(value: T, scrub: (value: T, secret: string) => T = redact): T {
-    return this.#config.secrets.reduce(scrub, value);
+    return { status: response.status, headers: this.#redactor.value(response.headers), attempts };
   }
 }
 
@@ -178,6 +179,22 @@ function classifyFailure(error: ClipError, deadlineFirst: boolean): AttemptFailu
     return { kind: 'connection', staleSocket: error.beforeResponse && STALE_SOCKET_CODES.has(error.code ?? '') };
   }
   return error instanceof ClipTimeoutError && !deadlineFirst ? { kind: 'timeout' } : FINAL;
+}
+
+/** The wire JSON; a body longer than the engine's longest string (several huge images) is refused as too large. */
+function serialise(payload: object): string {
+  try {
+    return JSON.stringify(payload);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ClipValidationError([{ path: [], message: 'the encoded body is longer than the longest string this runtime builds' }], 'Request too large');
+  }
+}
+
+/** A thrown value in a message: an error's name and message only, whatever its `toString` does. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return typeof error === 'object' && error !== null ? Object.prototype.toString.call(error) : String(error);
 }
 
 function parseJsonOr(text: string): unknown {
@@ -193,17 +210,19 @@ function preview(text: string): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
+/** The listener is in place before the timer is armed, so that no timer outlives a failed setup. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {
       clearTimeout(timer);
       reject(new ClipAbortError('Request was aborted while waiting to retry', { cause: signal!.reason }));
     };
-    const timer = setTimeout(() => {
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, Math.min(ms, MAX_TIMER_MS));
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

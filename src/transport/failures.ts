@@ -19,21 +19,29 @@ const CONNECTION_ERROR_MESSAGES: Record<string, string> = {
   UND_ERR_SOCKET: 'socket closed before the response was complete',
   UND_ERR_CLOSED: 'connection closed',
   UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'response headers timed out',
-  UND_ERR_BODY_TIMEOUT: 'response body timed out',
   UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'request body length mismatch',
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'response body shorter than its Content-Length',
 };
 
 /**
- * A transport's failure as `ClipConnectionError`, by code. fetch wraps the socket's error in a
+ * undici's own response timers (a dispatcher's `headersTimeout` and `bodyTimeout`): a timeout like
+ * `timeoutMs`, retried as one, never a broken connection.
+ */
+const UNDICI_TIMEOUT_MESSAGES: Record<string, string> = {
+  UND_ERR_HEADERS_TIMEOUT: 'Response headers timed out',
+  UND_ERR_BODY_TIMEOUT: 'Response body timed out',
+};
+
+/**
+ * A transport's failure as `ClipConnectionError`, by code, or `AttemptTimeout` for undici's own timers. fetch wraps the socket's error in a
  * `TypeError` as its `cause`, so the cause is read first. `beforeResponse`: no response header had
  * arrived, which is what makes a reset a stale-socket retry.
  */
-export function toConnectionError(error: unknown, beforeResponse: boolean): ClipConnectionError {
+export function toConnectionError(error: unknown, beforeResponse: boolean): ClipConnectionError | AttemptTimeout {
   const cause = (error as { cause?: unknown } | null)?.cause;
   for (const candidate of [cause, error]) {
     const code = codeOf(candidate);
+    if (code && Object.hasOwn(UNDICI_TIMEOUT_MESSAGES, code)) return new AttemptTimeout(`${UNDICI_TIMEOUT_MESSAGES[code]} (${code})`);
     if (code && Object.hasOwn(CONNECTION_ERROR_MESSAGES, code)) {
       return new ClipConnectionError(`${CONNECTION_ERROR_MESSAGES[code]} (${code})`, { cause: candidate, code, beforeResponse });
     }
@@ -52,5 +60,8 @@ export function tooLarge(limit: number, status: number, headers: ResponseHeaders
   return new ClipResponseError(`response body exceeds maxResponseBytes (${limit} bytes)`, { status, headers });
 }
 
-/** An attempt's `timeoutMs` passing, so that a timeout is told apart from the caller's abort. */
+/**
+ * An attempt's `timeoutMs` passing, so that a timeout is told apart from the caller's abort. A
+ * message is set when a timer other than the attempt's own fired (undici's), to say which.
+ */
 export class AttemptTimeout extends Error {}

@@ -25,7 +25,16 @@ export class UndiciTransport implements Transport {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       this.#dispatcher.dispatch(
-        { origin: request.origin, path: request.path, method: 'POST', headers: request.headers, body: request.body },
+        {
+          origin: request.origin,
+          path: request.path,
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+          // undici's own 300 s defaults would cut a longer attempt; the handler's timer is the limit.
+          headersTimeout: request.timeoutMs,
+          bodyTimeout: request.timeoutMs,
+        },
         new CollectingHandler(request, resolve, reject),
       );
     });

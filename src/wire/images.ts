@@ -1,3 +1,4 @@
+import { ClipValidationError } from '../errors/errors.js';
 import { base64WithoutWhitespace, decodeBase64Head, encodeBase64, isValidBase64 } from './base64.js';
 import { SAMPLE_BYTES, textInsteadOfImage } from './image-bytes.js';
 import { loadNodeFs } from '../platform/node-fs.js';
@@ -17,6 +18,9 @@ export type WireImageInput = WireImage | { type: 'URL' | 'BASE64'; value: string
  * (`Uint8Array`, `Buffer`, `ArrayBuffer`, `Blob`), sent as base64.
  */
 export type ImageInput = WireImageInput | string | URL | Uint8Array | ArrayBuffer | Blob;
+
+/** Most images per `embed_image` request and prompts per `compare` request; the server fails with 500 beyond. */
+export const MAX_ITEMS_PER_REQUEST = 8;
 
 const DATA_URL = /^data:image\/[\w.+-]+;base64,/i;
 const SERVER_SIDE_TYPES = new Set<unknown>(['file', 'numpy', 'pil', 'multipart']);
@@ -103,7 +107,27 @@ function fromBytes(bytes: Uint8Array): WireImage | string {
   if (bytes.byteLength === 0) return 'image bytes are empty';
   const text = textInsteadOfImage(bytes.subarray(0, SAMPLE_BYTES), bytes.byteLength <= SAMPLE_BYTES);
   if (text) return `image bytes are ${text}${NOT_AN_IMAGE}`;
-  return { type: 'base64', value: encodeBase64(bytes) };
+  return encodedSizeProblem(bytes.byteLength) ?? { type: 'base64', value: encodeBase64(bytes) };
+}
+
+/**
+ * The longest string sent: V8's limit is just under 2^29 characters (512 Mi); others allow more, but
+ * a body that size is far beyond any server's limit anyway.
+ */
+export const LONGEST_BODY_CHARS = 2 ** 29 - 24;
+
+/**
+ * Why bytes of this length cannot be sent as base64, told from the length alone before any encoding:
+ * 420 MiB and more encode to a string longer than a JavaScript engine builds.
+ */
+function encodedSizeProblem(byteLength: number): string | undefined {
+  const encoded = Math.ceil(byteLength / 3) * 4;
+  if (encoded <= LONGEST_BODY_CHARS) return undefined;
+  return `image of ${mebibytes(byteLength)} encodes to ${mebibytes(encoded)} of base64, more than a request can carry (${mebibytes(LONGEST_BODY_CHARS)})`;
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function preview(value: string): string {
@@ -112,39 +136,49 @@ function preview(value: string): string {
 
 /**
  * Replaces each Blob found where an image may stand (a field itself, an element of its list, or a
- * value of its name map) with its bytes, so validation that follows stays synchronous. Nothing else is
- * awaited: a Promise given as an image stays one, for validation to refuse.
+ * value of its name map) with its bytes, so validation that follows stays synchronous. A Blob's read
+ * may never settle (a stream that stalls): callers wait for it within the call's limits. Nothing else
+ * is awaited: a Promise given as an image stays one, for validation to refuse.
  */
 export async function readBlobs<T extends Record<string, unknown>>(payload: T, fields: readonly string[]): Promise<T> {
   let out: Record<string, unknown> | undefined;
   for (const field of fields) {
     const value = payload[field];
-    const { value: resolved } = await readBlobsIn(value);
-    if (resolved !== value) (out ??= { ...payload })[field] = resolved;
+    const pending = blobsIn(value);
+    if (pending === undefined) continue;
+    (out ??= { ...payload })[field] = await pending;
   }
   return (out ?? payload) as T;
 }
 
 /**
- * The value itself when it holds no Blob, so that a payload without Blobs is not copied. Returned in a
- * box, as an async function would await a Promise it returns.
+ * The value with its Blobs read, or undefined when it holds none, so that a payload without Blobs is
+ * not copied. A list longer than a request takes is left to validation to refuse, unread. Only Blobs
+ * are read: any other item, a Promise included, is kept as it is.
  */
-async function readBlobsIn(value: unknown): Promise<{ value: unknown }> {
-  if (isBlob(value)) return { value: await readBlob(value) };
+function blobsIn(value: unknown): Promise<unknown> | undefined {
   if (Array.isArray(value)) {
-    if (!value.some(isBlob)) return { value };
-    const read = await Promise.all(value.map((item) => (isBlob(item) ? readBlob(item) : undefined)));
-    return { value: value.map((item, i) => (isBlob(item) ? read[i] : item)) };
+    if (value.length > MAX_ITEMS_PER_REQUEST || !value.some(isBlob)) return undefined;
+    return Promise.all(value.map((item) => (isBlob(item) ? readBlob(item) : undefined))).then((read) =>
+      value.map((item, i) => (isBlob(item) ? read[i] : item)),
+    );
   }
-  if (!isPlainObject(value) || !Object.values(value).some(isBlob)) return { value };
-  const entries = Object.entries(value);
-  const read = await Promise.all(entries.map(([, item]) => (isBlob(item) ? readBlob(item) : undefined)));
-  return { value: Object.fromEntries(entries.map(([name, item], i) => [name, isBlob(item) ? read[i] : item])) };
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value);
+    if (entries.length > MAX_ITEMS_PER_REQUEST || !entries.some(([, item]) => isBlob(item))) return undefined;
+    return Promise.all(entries.map(([, item]) => (isBlob(item) ? readBlob(item) : undefined))).then((read) =>
+      Object.fromEntries(entries.map(([name, item], i) => [name, isBlob(item) ? read[i] : item])),
+    );
+  }
+  return isBlob(value) ? readBlob(value) : undefined;
 }
 
 const isBlob = (value: unknown): value is Blob => value instanceof Blob;
 
 async function readBlob(blob: Blob): Promise<Uint8Array> {
+  // Told from the size before reading: the bytes of an image too large to send are never loaded.
+  const problem = encodedSizeProblem(blob.size);
+  if (problem) throw new ClipValidationError([{ path: [], message: problem }]);
   return new Uint8Array(await blob.arrayBuffer());
 }
 
@@ -160,5 +194,7 @@ export async function imageFromFile(path: string): Promise<WireImage> {
   const { readFile } = await loadNodeFs();
   const bytes = await readFile(path);
   if (bytes.byteLength === 0) throw new TypeError(`image file is empty: ${path}`);
+  const problem = encodedSizeProblem(bytes.byteLength);
+  if (problem) throw new ClipValidationError([{ path: [], message: `${path}: ${problem}` }]);
   return { type: 'base64', value: encodeBase64(bytes) };
 }

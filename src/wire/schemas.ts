@@ -2,10 +2,16 @@ import { z } from 'zod';
 import { ClipValidationError, type ValidationIssue } from '../errors/errors.js';
 import { countClipPieces, MAX_CLIP_TEXT_PIECES } from './clip-text.js';
 import { CLIP_VERSIONS, type ClipVersion } from './clip-versions.js';
-import { isPlainObject, toWireImage, type ImageInput, type WireImage } from './images.js';
+import { isPlainObject, MAX_ITEMS_PER_REQUEST, toWireImage, type ImageInput, type WireImage } from './images.js';
 
-/** Most images per `embed_image` request and prompts per `compare` request; the server fails with 500 beyond. */
-export const MAX_ITEMS_PER_REQUEST = 8;
+export { MAX_ITEMS_PER_REQUEST } from './images.js';
+
+/**
+ * Items of one list refused with their own issue; the rest are only counted, so that a list of a
+ * million bad items costs a loop, not a million issues. With the count line, they fill the
+ * validation message (10 issues).
+ */
+export const MAX_ITEM_ISSUES = 9;
 
 /**
  * Returns `build()`, run on the first call only. Building zod schemas costs milliseconds, which
@@ -70,8 +76,20 @@ function parseItems(value: unknown, type: ItemType, path: Path, ctx: Ctx, max: n
   if (!Array.isArray(value)) return parseItem(value, type, path, ctx, typeField);
   const countIssue = checkCount(value.length, max);
   if (countIssue) return refuse(ctx, path, countIssue);
-  // Array.from visits the holes of a sparse list (map skips them), so a hole is refused as a missing item.
-  return Array.from(value, (item, i) => parseItem(item, type, [...path, i], ctx, typeField));
+  const items: unknown[] = new Array(value.length);
+  let refused = 0;
+  // An index loop reads the holes of a sparse list as undefined (map skips them): a hole is a missing item.
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (refused < MAX_ITEM_ISSUES) {
+      items[i] = parseItem(item, type, [...path, i], ctx, typeField);
+      if (items[i] === z.NEVER) refused++;
+    } else if (!(type === 'text' ? typeof item === 'string' && item.length > 0 : typeof toWireImage(item) !== 'string')) {
+      refused++;
+    }
+  }
+  if (refused > MAX_ITEM_ISSUES) refuse(ctx, path, `... and ${refused - MAX_ITEM_ISSUES} more refused items (${refused} of ${value.length})`);
+  return items;
 }
 
 /** Why a list or name map of `count` items does not fit one request, if it does not. */
