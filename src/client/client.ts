@@ -5,19 +5,20 @@
 import {
   checkBatchInputs,
   compareInBatches,
-  DEFAULT_TEXT_BATCH_SIZE,
   firstPrompts,
   resolveBatchOptions,
   runBatches,
   type BatchInputs,
-  type BatchOptions,
+  type CompareManyOptions,
 } from '../jobs/batch.js';
 import {
-  blamesInputs,
-  checkEmbeddingFormat,
+  batchRequestOptions,
   checkListInputs,
   embeddingItems,
+  embeddingJob,
+  IMAGE_BATCHES,
   inFormat,
+  TEXT_BATCHES,
   type BatchJobOptions,
   type EmbeddingList,
   type EmbeddingStreamItem,
@@ -32,24 +33,22 @@ import {
   type ClassifyOptions,
   type Labels,
 } from '../jobs/classify.js';
-import { checkK, checkQueryDimension, checkStoreMatchesClient } from '../jobs/search.js';
+import { checkStoreMatchesClient, searchStore } from '../jobs/search.js';
 import { ClipBatchError, invalidOption, type ResponseHeaders } from '../errors/errors.js';
 import { ImageBatching } from '../request/image-batching.js';
-import { RequestSender, type CallLimits, type ResponseCheck } from '../request/pipeline.js';
+import { RequestSender, type CallLimits } from '../request/pipeline.js';
 import { waitWithin } from '../request/wait.js';
 import type { SearchHit } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { readBlobs, type ImageInput } from '../wire/images.js';
-import { checkEmbeddings, checkSimilarity, withMeta, type CompareResult, type EmbeddingResult, type ResponseMeta, type WithMeta } from '../wire/responses.js';
+import { embeddingsCheck, similarityCheck, withMeta, type CheckOf, type CompareResult, type EmbeddingResult, type ResponseMeta, type WithMeta } from '../wire/responses.js';
 import {
   clipVersionField,
   compareRequestSchema,
   completeWirePayload,
   embedImageRequestSchema,
   embedTextRequestSchema,
-  expectedEmbeddingCount,
-  expectedSimilarityShape,
   MAX_ITEMS_PER_REQUEST,
   textContextHint,
   type CompareRequest,
@@ -68,25 +67,10 @@ export type { BatchJobOptions } from '../jobs/embeddings.js';
 
 type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
 
-/** A payload's response check: one result per input, in the payload's shape. */
-type CheckOf = (payload: Record<string, unknown>) => ResponseCheck;
-
-const embeddingsCheck: CheckOf = (payload) => {
-  const expected = expectedEmbeddingCount(payload);
-  return (body) => checkEmbeddings(body, expected);
-};
-const similarityCheck: CheckOf = (payload) => {
-  const expected = expectedSimilarityShape(payload);
-  return (body) => checkSimilarity(body, expected);
-};
-
 const IMAGE_FIELDS = ['image'] as const;
 /** Blob inputs are read within the call's limits: a read may never settle. */
 const READING = 'its image inputs were read';
 const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
-
-const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
-const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatchSize: Number.POSITIVE_INFINITY };
 
 /** Options a `withOptions` copy cannot change: they choose the pool and the cache it shares. */
 const SHARED_OPTIONS = ['baseUrl', 'fetch', 'dispatcher', 'labelCacheSize'] as const satisfies readonly (keyof ClipClientOptions)[];
@@ -207,33 +191,12 @@ export class ClipClient {
 
   /** Embeds `query` and resolves to the `k` entries of `store` (an `EmbeddingIndex` or any `VectorStore`) most similar to it, best first. */
   searchText<M>(store: VectorStore<M>, query: string, k = 10, options?: RequestOptions): Promise<SearchHit<M>[] & Partial<WithMeta>> {
-    return this.#search(store, k, (version) => this.embedText({ text: query, ...version }, options));
+    return searchStore(store, k, this.clipVersion, (version) => this.embedText({ text: query, ...version }, options));
   }
 
   /** Embeds `image` and resolves to the `k` entries of `store` (an `EmbeddingIndex` or any `VectorStore`) most similar to it, best first. */
   searchImage<M>(store: VectorStore<M>, image: ImageInput, k = 10, options?: RequestOptions): Promise<SearchHit<M>[] & Partial<WithMeta>> {
-    return this.#search(store, k, (version) => this.embedImage({ image, ...version }, options));
-  }
-
-  /**
-   * Checks `k` and the store before any request, then embeds the query with the client's CLIP model,
-   * or the store's when the client names none, so that the two always match. An empty store is
-   * answered without a request.
-   */
-  async #search<M>(
-    store: VectorStore<M>,
-    k: number,
-    embed: (version: { clip_version_id?: ClipVersion }) => Promise<EmbeddingResult>,
-  ): Promise<SearchHit<M>[] & Partial<WithMeta>> {
-    checkK(k);
-    const used = checkStoreMatchesClient(store, this.clipVersion);
-    // Nothing to rank: answered without a request, so such a result has no meta.
-    if ((await store.size) === 0) return [];
-    const { embeddings, meta } = await embed(clipVersionField(this.clipVersion === undefined ? used : undefined));
-    const query = embeddings[0]!;
-    checkQueryDimension(store, query);
-    // The metadata is the query's embedding request's.
-    return withMeta(await store.search(query, k), meta);
+    return searchStore(store, k, this.clipVersion, (version) => this.embedImage({ image, ...version }, options));
   }
 
   /**
@@ -295,14 +258,10 @@ export class ClipClient {
     });
   }
 
-  /** A job's checks before anything is read or sent: the inputs, the options, and a list's every item. */
+  /** A job's checks before anything is read or sent: the option names, then `embeddingJob`'s. */
   #embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions = {}) {
     checkOptionNames(options, BATCH_JOB_OPTION_NAMES, 'Invalid batch options');
-    checkBatchInputs(inputs, `${kind}s`);
-    const job = resolveBatchOptions(options, kind === 'image' ? IMAGE_BATCHES : TEXT_BATCHES);
-    checkEmbeddingFormat(options.embeddingFormat);
-    checkListInputs(inputs, kind);
-    return { ...job, retryAlone: blamesInputs };
+    return embeddingJob(inputs, kind, options);
   }
 
   async #embedImageBatch(image: ImageInput[], options: BatchJobOptions = {}, signal: AbortSignal) {
@@ -373,12 +332,6 @@ export class ClipClient {
   }
 }
 
-/** Options of `compareMany`: those of any job but `onError`, as a compare job always stops at its first failure. */
-export type CompareManyOptions = Omit<BatchOptions, 'onError'>;
-
-/** Per-request options of a batch job's requests. */
-function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined): RequestOptions {
-  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, extraBody: options.extraBody };
-}
+export type { CompareManyOptions } from '../jobs/batch.js';
 
 export type { ResponseHeaders };

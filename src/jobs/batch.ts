@@ -173,3 +173,6 @@ export async function compareInBatches(
   });
   return { similarity: Object.fromEntries(names.map((name, i) => [name, values[i]!])) };
 }
+
+/** Options of `compareMany`: those of any job but `onError`, as a compare job always stops at its first failure. */
+export type CompareManyOptions = Omit<BatchOptions, 'onError'>;

@@ -4,8 +4,8 @@
  */
 import { ClipApiError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
-import { toWireImage } from '../wire/images.js';
-import type { BatchOptions, BatchResults } from './batch.js';
+import { MAX_ITEMS_PER_REQUEST, toWireImage } from '../wire/images.js';
+import { checkBatchInputs, DEFAULT_TEXT_BATCH_SIZE, resolveBatchOptions, type BatchOptions, type BatchResults } from './batch.js';
 import type { BatchOutcome } from './stream.js';
 
 /** How a job hands back each vector: `'number'` (a `number[]`) or `'float32'` (a `Float32Array`, half the memory). */
@@ -114,4 +114,23 @@ export function checkEmbeddingFormat(format: unknown): void {
 /** A job's outcomes as embedding stream items. */
 export async function* embeddingItems<R>(outcomes: AsyncGenerator<BatchOutcome<R>>): AsyncGenerator<{ index: number; embedding?: R; error?: unknown }> {
   for await (const outcome of outcomes) yield 'error' in outcome ? outcome : { index: outcome.index, embedding: outcome.value as R };
+}
+
+/** Images and compare prompts: 8 per request, the server's limit. */
+export const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatchSize: MAX_ITEMS_PER_REQUEST };
+/** Texts: 32 per request by default, any number allowed. */
+export const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatchSize: Number.POSITIVE_INFINITY };
+
+/** A job's checks before anything is read or sent: the inputs, the options, and a list's every item. */
+export function embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions) {
+  checkBatchInputs(inputs, `${kind}s`);
+  const job = resolveBatchOptions(options, kind === 'image' ? IMAGE_BATCHES : TEXT_BATCHES);
+  checkEmbeddingFormat(options.embeddingFormat);
+  checkListInputs(inputs, kind);
+  return { ...job, retryAlone: blamesInputs };
+}
+
+/** Per-request options of a batch job's requests. */
+export function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined) {
+  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, extraBody: options.extraBody };
 }

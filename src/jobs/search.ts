@@ -3,7 +3,10 @@
  * least vectors of the same length. Comparing embeddings of two models gives meaningless scores.
  */
 import { ClipValidationError, EmbeddingIndexError } from '../errors/errors.js';
+import type { SearchHit } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
+import { withMeta, type EmbeddingResult, type WithMeta } from '../wire/responses.js';
+import { clipVersionField } from '../wire/schemas.js';
 import { DEFAULT_CLIP_VERSION, EMBEDDING_DIMENSIONS, type ClipVersion } from '../wire/clip-versions.js';
 
 /** What the checks read of a store: its recorded model and vector length. */
@@ -51,4 +54,24 @@ export function checkQueryDimension(store: StoreShape, query: ArrayLike<number>)
     `the query embedding has dimension ${query.length} but the index${built ? ` (built with clipVersion ${built})` : ''} has dimension ${dimension}; ` +
       'embed the query with the CLIP version the index was built with',
   );
+}
+
+/**
+ * Checks `k` and the store before any request, then embeds the query with the client's CLIP model,
+ * or the store's when the client names none, so that the two always match. An empty store is
+ * answered without a request, so such a result has no `meta`; otherwise `meta` is the query's request's.
+ */
+export async function searchStore<M>(
+  store: VectorStore<M>,
+  k: number,
+  clientVersion: ClipVersion | undefined,
+  embed: (version: { clip_version_id?: ClipVersion }) => Promise<EmbeddingResult>,
+): Promise<SearchHit<M>[] & Partial<WithMeta>> {
+  checkK(k);
+  const used = checkStoreMatchesClient(store, clientVersion);
+  if ((await store.size) === 0) return [];
+  const { embeddings, meta } = await embed(clipVersionField(clientVersion === undefined ? used : undefined));
+  const query = embeddings[0]!;
+  checkQueryDimension(store, query);
+  return withMeta(await store.search(query, k), meta);
 }

@@ -1,4 +1,5 @@
 import type { ResponseHeaders } from '../errors/errors.js';
+import { expectedEmbeddingCount, expectedSimilarityShape } from './schemas.js';
 
 /** What the SDK knows about the HTTP exchange behind a result; not part of the result's JSON. */
 export interface ResponseMeta {
@@ -99,3 +100,16 @@ export function withMeta<T extends object>(result: T, meta: Omit<ResponseMeta, '
 export function responseMeta(result: object): ResponseMeta | undefined {
   return (result as { [RESPONSE_META]?: ResponseMeta })[RESPONSE_META];
 }
+
+/** A payload's response check: undefined when a 2xx body holds one result per input, in the payload's shape, else what is wrong. */
+export type CheckOf = (payload: Record<string, unknown>) => (body: unknown) => string | undefined;
+
+export const embeddingsCheck: CheckOf = (payload) => {
+  const expected = expectedEmbeddingCount(payload);
+  return (body) => checkEmbeddings(body, expected);
+};
+
+export const similarityCheck: CheckOf = (payload) => {
+  const expected = expectedSimilarityShape(payload);
+  return (body) => checkSimilarity(body, expected);
+};
