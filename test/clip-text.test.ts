@@ -11,16 +11,6 @@ const IMG = 'https://example.com/cat.jpg';
 /** `count` words of one letter: one CLIP piece each. */
 const pieces = (count: number) => Array.from({ length: count }, () => 'a').join(' ');
 
-async function refusal(call: Promise<unknown>): Promise<ClipValidationError> {
-  const error = await call.then(
-    () => expect.fail('the call resolved'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClipValidationError);
-  expect(ctx.mock.requests).toEqual([]);
-  return error as ClipValidationError;
-}
-
 describe('texts longer than CLIP context', () => {
   it('sends a text of exactly 75 pieces', async () => {
     expect(MAX_CLIP_TEXT_PIECES).toBe(75);
@@ -31,27 +21,27 @@ describe('texts longer than CLIP context', () => {
   it('refuses the 80-word text the server fails with 500, naming it and its piece count', async () => {
     const { text } = upstreamBody<{ text: string }>('txtLong');
     expect(upstreamCase('txtLong').responses.legacy.status).toBe(500);
-    const error = await refusal(ctx.clip.embedText({ text: ['a cat', text] }));
+    const error = await ctx.refusal(ctx.clip.embedText({ text: ['a cat', text] }));
     expect(error.issues).toEqual([{ path: ['text', 1], message: expect.stringContaining('has 230 CLIP pieces') }]);
     expect(error.issues[0]!.message).toContain('"word0 word1 word2 word3 word4 word5 w..."');
     expect(error.issues[0]!.message).toContain("77-token context");
   });
 
   it('refuses a short text whose lower-cased form has more than 75 pieces', async () => {
-    const error = await refusal(ctx.clip.embedText({ text: 'İ'.repeat(38) }));
+    const error = await ctx.refusal(ctx.clip.embedText({ text: 'İ'.repeat(38) }));
     expect(error.issues[0]!.message).toContain('has 76 CLIP pieces');
   });
 
   it('refuses a text of 76 pieces in every place a text goes', async () => {
     const long = pieces(76);
-    await refusal(ctx.clip.embedText({ text: long }));
-    await refusal(ctx.clip.compare({ subject: IMG, prompt: ['a cat', long] }));
-    await refusal(ctx.clip.compare({ subject: long, subject_type: 'text', prompt: IMG, prompt_type: 'image' }));
-    await refusal(ctx.clip.embedTexts(['a cat', long]).catch((e: { cause?: unknown }) => Promise.reject(e.cause)));
+    await ctx.refusal(ctx.clip.embedText({ text: long }));
+    await ctx.refusal(ctx.clip.compare({ subject: IMG, prompt: ['a cat', long] }));
+    await ctx.refusal(ctx.clip.compare({ subject: long, subject_type: 'text', prompt: IMG, prompt_type: 'image' }));
+    await ctx.refusal(ctx.clip.embedTexts(['a cat', long]).catch((e: { cause?: unknown }) => Promise.reject(e.cause)));
   });
 
   it('refuses a classify label that the template makes too long, before the image is sent', async () => {
-    const error = await refusal(ctx.clip.classify(IMG, ['cat', pieces(74)], { template: 'a photo of {}' }));
+    const error = await ctx.refusal(ctx.clip.classify(IMG, ['cat', pieces(74)], { template: 'a photo of {}' }));
     expect(error.issues).toEqual([{ path: ['labels', 1], message: expect.stringContaining('has 77 CLIP pieces') }]);
   });
 });

@@ -8,16 +8,6 @@ const stub = useStub();
 const IMG = 'https://example.com/cat.jpg';
 const EMBEDDING = { embeddings: [[0.1, 0.2]] };
 
-async function refusal(call: Promise<unknown>): Promise<ClipValidationError> {
-  const error = await call.then(
-    () => expect.fail('the call resolved'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ClipValidationError);
-  expect(ctx.mock.requests).toEqual([]);
-  return error as ClipValidationError;
-}
-
 describe('extraBody', () => {
   it('sends fields the SDK does not know, unchecked, after the request’s own', async () => {
     await ctx.clip.embedText({ text: 'a cat' }, { extraBody: { future_flag: true, options: { level: 2 } } });
@@ -37,14 +27,14 @@ describe('extraBody', () => {
   });
 
   it('refuses a field the request already has, and the key', async () => {
-    const error = await refusal(ctx.clip.embedText({ text: 'a cat', id: 'x' }, { extraBody: { text: 'a dog', id: 'y', api_key: 'k' } }));
+    const error = await ctx.refusal(ctx.clip.embedText({ text: 'a cat', id: 'x' }, { extraBody: { text: 'a dog', id: 'y', api_key: 'k' } }));
     expect(error.issues.map((issue) => issue.path)).toEqual([['extraBody', 'text'], ['extraBody', 'id'], ['extraBody', 'api_key']]);
     expect(error.issues[2]!.message).toContain('apiKey');
   });
 
   it('refuses what is not a plain object', async () => {
     for (const extraBody of [null, 'a=1', [1], new Map()]) {
-      const error = await refusal(ctx.clip.embedText({ text: 'a cat' }, { extraBody: extraBody as never }));
+      const error = await ctx.refusal(ctx.clip.embedText({ text: 'a cat' }, { extraBody: extraBody as never }));
       expect(error.issues).toEqual([{ path: ['extraBody'], message: 'must be a plain object of body fields' }]);
     }
   });
@@ -52,7 +42,7 @@ describe('extraBody', () => {
 
 describe('CLIP versions', () => {
   it('an unknown clip_version_id in the request is refused, pointing to extraBody', async () => {
-    const error = await refusal(ctx.clip.embedText({ text: 'a cat', clip_version_id: 'ViT-B16' } as never));
+    const error = await ctx.refusal(ctx.clip.embedText({ text: 'a cat', clip_version_id: 'ViT-B16' } as never));
     expect(error.issues[0]!.message).toMatch(/must be one of RN101, .*extraBody: \{ clip_version_id \}/);
   });
 

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { ClipClient, type ClipClientOptions } from '../../src/index.js';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { ClipClient, ClipValidationError, type ClipClientOptions } from '../../src/index.js';
 import { startMockServer, type MockServer } from '../../src/testing.js';
 
 export interface MockClientContext {
@@ -8,6 +8,8 @@ export interface MockClientContext {
   readonly clip: ClipClient;
   /** A further client on the mock with these options, closed with the rest after all tests. */
   client(options?: ClipClientOptions): ClipClient;
+  /** The `ClipValidationError` a call is refused with, after checking that the mock saw no request. */
+  refusal(call: Promise<unknown>): Promise<ClipValidationError>;
 }
 
 /**
@@ -22,6 +24,15 @@ export function useMockClient(options: { apiKey?: string; client?: ClipClientOpt
       const made = new ClipClient({ baseUrl: state.mock.url, apiKey: options.apiKey ?? null, maxRetries: 0, ...options.client, ...extra });
       clients.push(made);
       return made;
+    },
+    async refusal(call: Promise<unknown>): Promise<ClipValidationError> {
+      const error = await call.then(
+        () => expect.fail('the call resolved'),
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ClipValidationError);
+      expect(state.mock.requests).toEqual([]);
+      return error as ClipValidationError;
     },
   } as MockClientContext & { mock: MockServer; clip: ClipClient };
   beforeAll(async () => {
