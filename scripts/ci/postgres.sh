@@ -56,8 +56,17 @@ fi
 
 pg() { runuser -u postgres -- "$@"; }
 
-if ! pg "$PG_BIN/pg_ctl" status -D "$DATA_DIR" >/dev/null 2>&1; then
+# Up means answering on its socket: a server killed outright leaves a pid file that pg_ctl may still
+# take for a running server (its pid taken by another process).
+server_answers() {
+  local port
+  port="$(sed -n 's/^port = \([0-9]*\)$/\1/p' "$DATA_DIR/postgresql.conf" 2>/dev/null | tail -1)"
+  [[ -n "$port" ]] && pg "$PG_BIN/pg_isready" -q -h "$DATA_DIR" -p "$port"
+}
+
+if ! server_answers; then
   # Not running (or left over from a machine that was stopped): start from an empty cluster.
+  pg "$PG_BIN/pg_ctl" stop -D "$DATA_DIR" -m immediate >/dev/null 2>&1 || true
   rm -rf "$DATA_DIR"
   mkdir -p "$DATA_DIR"
   chown postgres:postgres "$DATA_DIR"
