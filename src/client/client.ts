@@ -305,7 +305,7 @@ export class ClipClient {
 
   /** A call's limits, its time counted from now: the reading of Blob inputs is part of the call. */
   #limits(options: RequestOptions | undefined): CallLimits {
-    return { ...callLimits(this.#options, options), startedAt: performance.now() };
+    return callLimits(this.#options, options, performance.now());
   }
 
   /**

@@ -203,9 +203,15 @@ export function resolveOptions(options: ClipClientOptions, lease?: TransportLeas
   };
 }
 
-/** A call's limits and headers: its own options over the client's, checked before anything is sent. */
-export function callLimits(defaults: ResolvedOptions, options: RequestOptions | undefined): CallLimits {
-  if (!options) return defaults;
+/**
+ * A call's limits and headers: its own options over the client's, checked before anything is sent.
+ * `startedAt`: when the call began, if its deadline counts from before the request (Blob reads).
+ */
+export function callLimits(defaults: ResolvedOptions, options: RequestOptions | undefined, startedAt?: number): CallLimits {
+  if (!options) {
+    if (startedAt === undefined) return defaults;
+    return { timeoutMs: defaults.timeoutMs, deadlineMs: defaults.deadlineMs, maxRetries: defaults.maxRetries, startedAt };
+  }
   checkOptionNames(options, REQUEST_OPTION_NAMES, 'Invalid request options');
   checkTimeOptions(options, 'Invalid request options');
   checkHeaders(options.headers, 'Invalid request options');
@@ -213,7 +219,7 @@ export function callLimits(defaults: ResolvedOptions, options: RequestOptions | 
   if (badSignal) throw invalidOption('signal', badSignal, 'Invalid request options');
   const { signal, timeoutMs = defaults.timeoutMs, deadlineMs = defaults.deadlineMs, maxRetries = defaults.maxRetries } = options;
   const headers = options.headers && { ...defaults.requestBase.headers, ...lowerCaseNames(options.headers), ...defaults.keyHeaders };
-  return { signal, timeoutMs, deadlineMs, maxRetries, headers };
+  return { signal, timeoutMs, deadlineMs, maxRetries, headers, startedAt };
 }
 
 /** `ROBOFLOW_CLIP_LOG` or the option, checked; every line when only a logger is given. */
