@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EmbeddingIndex, EmbeddingIndexError, type EmbeddingIndexErrorCode } from '../src/vectors.js';
+import { EmbeddingIndex } from '../src/vectors.js';
+import { expectCode } from './helpers/index-errors.js';
 
-function expectCode(fn: () => unknown, code: EmbeddingIndexErrorCode, message?: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(EmbeddingIndexError);
-  expect((caught as EmbeddingIndexError).code).toBe(code);
-  if (message) expect((caught as Error).message).toMatch(message);
-}
 
 function unit(dim: number, hot: number): number[] {
   const v = new Array<number>(dim).fill(0.01);

@@ -6,18 +6,8 @@ import fc from 'fast-check';
 import { EmbeddingIndex, EmbeddingIndexError, type EmbeddingIndexErrorCode } from '../src/vectors.js';
 import { ClipError } from '../src/errors/errors.js';
 import { cosineSimilarity } from '../src/vectors/math.js';
+import { expectCode } from './helpers/index-errors.js';
 
-function expectCode(fn: () => unknown, code: EmbeddingIndexErrorCode, message?: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(EmbeddingIndexError);
-  expect((caught as EmbeddingIndexError).code).toBe(code);
-  if (message) expect((caught as Error).message).toMatch(message);
-}
 
 async function expectRejectsCode(promise: Promise<unknown>, code: EmbeddingIndexErrorCode, message: RegExp) {
   await expect(promise).rejects.toSatisfy(
