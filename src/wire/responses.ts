@@ -86,7 +86,8 @@ const RESPONSE_META = Symbol.for('roboflow-clip.response-meta');
  * and as a non-enumerable `meta` unless the server sent a `meta` field, which is kept as it came.
  */
 export function withMeta<T extends object>(result: T, meta: Omit<ResponseMeta, 'requestId'>): T & WithMeta {
-  const full: ResponseMeta = { ...meta, requestId: meta.headers['x-request-id'] };
+  // Spelt out rather than spread: one fixed shape, built on every request.
+  const full: ResponseMeta = { status: meta.status, headers: meta.headers, elapsedMs: meta.elapsedMs, requestId: meta.headers['x-request-id'] };
   Object.defineProperty(result, RESPONSE_META, { value: full, enumerable: false });
   if (!Object.hasOwn(result, 'meta')) Object.defineProperty(result, 'meta', { value: full, enumerable: false });
   return result as T & WithMeta;
