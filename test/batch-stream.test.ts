@@ -153,6 +153,47 @@ describe('streamBatches', () => {
     expect(error).toBeInstanceOf(ClipBatchError);
     expect((error as ClipBatchError).cause.message).toBe('request failed');
   });
+
+  it('a request that calls released() frees its slot: the next batch starts while it is still settling', async () => {
+    const events: string[] = [];
+    const items = await collect(
+      streamBatches(range(2), job({ batchSize: 1, concurrency: 1 }), async (batch, _signal, released) => {
+        events.push(`start ${batch[0]}`);
+        released();
+        await delay(20);
+        events.push(`end ${batch[0]}`);
+        return batch;
+      }),
+    );
+    expect(events).toEqual(['start 0', 'start 1', 'end 0', 'end 1']);
+    expect(items).toEqual([{ index: 0, value: 0 }, { index: 1, value: 1 }]);
+  });
+
+  it('a job whose requests released their slots ends only after every request has settled', async () => {
+    let settled = 0;
+    const stream = streamBatches(range(3), job({ batchSize: 1, concurrency: 1, onError: 'stop' }), async (batch, _signal, released) => {
+      released();
+      await delay(10 * (3 - batch[0]!));
+      settled++;
+      if (batch[0] === 2) throw new Error('refused');
+      return batch;
+    });
+    await expect(collect(stream)).rejects.toBeInstanceOf(ClipBatchError);
+    expect(settled).toBe(3);
+  });
+
+  it("with onError 'skip', a batch that failed after releasing its slot is not re-sent input by input", async () => {
+    let calls = 0;
+    const items = await collect(
+      streamBatches(range(2), { ...job({ batchSize: 2, concurrency: 1, onError: 'skip' }), retryAlone: () => true }, async (_batch, _signal, released) => {
+        calls++;
+        released();
+        throw new Error('unusable answer');
+      }),
+    );
+    expect(calls).toBe(1);
+    expect(items.map((item) => item.error)).toEqual([expect.any(Error), expect.any(Error)]);
+  });
 });
 
 describe('runBatches', () => {

@@ -209,13 +209,13 @@ export class ClipClient {
    */
   async embedImages<O extends BatchJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & BatchJobOptions): Promise<EmbeddingList<O>> {
     const job = this.#embeddingJob(images, 'image', options);
-    return (await runBatches(images, job, (batch, signal) => this.#embedImageBatch(batch, options, signal))) as EmbeddingList<O>;
+    return (await runBatches(images, job, (batch, signal, released) => this.#embedImageBatch(batch, options, signal, released))) as EmbeddingList<O>;
   }
 
   /** Like `embedImages`, for texts: 32 per request by default, any number allowed. */
   async embedTexts<O extends BatchJobOptions = {}>(texts: BatchInputs<string>, options?: O & BatchJobOptions): Promise<EmbeddingList<O>> {
     const job = this.#embeddingJob(texts, 'text', options);
-    return (await runBatches(texts, job, (batch, signal) => this.#embedTextBatch(batch, options, signal))) as EmbeddingList<O>;
+    return (await runBatches(texts, job, (batch, signal, released) => this.#embedTextBatch(batch, options, signal, released))) as EmbeddingList<O>;
   }
 
   /**
@@ -226,13 +226,13 @@ export class ClipClient {
    */
   embedImagesStream<O extends BatchJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & BatchJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
     const job = this.#embeddingJob(images, 'image', options);
-    return embeddingItems(streamBatches(images, job, (batch, signal) => this.#embedImageBatch(batch, options, signal))) as AsyncIterableIterator<EmbeddingStreamItem<O>>;
+    return embeddingItems(streamBatches(images, job, (batch, signal, released) => this.#embedImageBatch(batch, options, signal, released))) as AsyncIterableIterator<EmbeddingStreamItem<O>>;
   }
 
   /** Like `embedImagesStream`, for texts: 32 per request by default. */
   embedTextsStream<O extends BatchJobOptions = {}>(texts: BatchInputs<string>, options?: O & BatchJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
     const job = this.#embeddingJob(texts, 'text', options);
-    return embeddingItems(streamBatches(texts, job, (batch, signal) => this.#embedTextBatch(batch, options, signal))) as AsyncIterableIterator<EmbeddingStreamItem<O>>;
+    return embeddingItems(streamBatches(texts, job, (batch, signal, released) => this.#embedTextBatch(batch, options, signal, released))) as AsyncIterableIterator<EmbeddingStreamItem<O>>;
   }
 
   /**
@@ -264,13 +264,13 @@ export class ClipClient {
     return embeddingJob(inputs, kind, options);
   }
 
-  async #embedImageBatch(image: ImageInput[], options: BatchJobOptions = {}, signal: AbortSignal) {
-    const { embeddings } = await this.embedImage({ image, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal));
+  async #embedImageBatch(image: ImageInput[], options: BatchJobOptions = {}, signal: AbortSignal, released: () => void) {
+    const { embeddings } = await this.embedImage({ image, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal, released));
     return inFormat(embeddings, options.embeddingFormat);
   }
 
-  async #embedTextBatch(text: string[], options: BatchJobOptions = {}, signal: AbortSignal) {
-    const { embeddings } = await this.embedText({ text, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal));
+  async #embedTextBatch(text: string[], options: BatchJobOptions = {}, signal: AbortSignal, released: () => void) {
+    const { embeddings } = await this.embedText({ text, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal, released));
     return inFormat(embeddings, options.embeddingFormat);
   }
 
@@ -288,8 +288,8 @@ export class ClipClient {
     const body = asObject(request);
     // The subject and the first prompts are checked before any request, and a Blob subject is read once.
     const head = validate(compareRequestSchema(), await waitWithin(readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS), { signal: job.signal, deadlineMs: Infinity }, READING));
-    return compareInBatches({ ...body, subject: head.subject }, job, async (part, signal) => {
-      const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal));
+    return compareInBatches({ ...body, subject: head.subject }, job, async (part, signal, released) => {
+      const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal, released));
       return similarity;
     });
   }

@@ -16,7 +16,10 @@ export interface BatchProgress {
 export interface BatchOptions {
   /** Inputs per request. Default: 8 for images and compare prompts (at most 8), 32 for texts. */
   batchSize?: number | undefined;
-  /** Requests in flight at once. Default: 4. */
+  /**
+   * Requests in flight at once. A request counts until its answer has arrived: the next one goes out
+   * while that answer is parsed. Default: 4.
+   */
   concurrency?: number | undefined;
   /** Called each time a request's results arrive. An error thrown here stops the job and is rethrown. Default: none. */
   onProgress?: ((progress: BatchProgress) => void) | undefined;
@@ -113,13 +116,13 @@ export type BatchResults<R> = R[] & { readonly meta: BatchMeta; readonly failed:
 export async function runBatches<T, R>(
   inputs: BatchInputs<T>,
   options: ResolvedBatchOptions,
-  send: (items: T[], signal: AbortSignal) => Promise<readonly R[]>,
+  send: (items: T[], signal: AbortSignal, released: () => void) => Promise<readonly R[]>,
 ): Promise<BatchResults<R>> {
   const started = performance.now();
   let requests = 0;
-  const counted = (items: T[], signal: AbortSignal) => {
+  const counted = (items: T[], signal: AbortSignal, released: () => void) => {
     requests++;
-    return send(items, signal);
+    return send(items, signal, released);
   };
   const results: R[] = [];
   const failed: BatchFailure[] = [];
@@ -158,17 +161,17 @@ export function firstPrompts(request: Record<string, unknown>, count: number): R
 export async function compareInBatches(
   request: Record<string, unknown>,
   job: ResolvedBatchOptions,
-  compare: (request: Record<string, unknown>, signal: AbortSignal | undefined) => Promise<Similarity>,
+  compare: (request: Record<string, unknown>, signal: AbortSignal | undefined, released?: () => void) => Promise<Similarity>,
 ): Promise<{ similarity: Similarity }> {
   const { prompt } = request;
   if (Array.isArray(prompt)) {
-    const similarity = await runBatches(prompt as unknown[], job, async (part, signal) => (await compare({ ...request, prompt: part }, signal)) as number[]);
+    const similarity = await runBatches(prompt as unknown[], job, async (part, signal, released) => (await compare({ ...request, prompt: part }, signal, released)) as number[]);
     return { similarity };
   }
   if (!isNameMap(prompt)) return { similarity: await compare(request, job.signal) };
   const names = Object.keys(prompt);
-  const values = await runBatches(names, job, async (part, signal) => {
-    const similarity = (await compare({ ...request, prompt: Object.fromEntries(part.map((name) => [name, prompt[name]])) }, signal)) as Record<string, number>;
+  const values = await runBatches(names, job, async (part, signal, released) => {
+    const similarity = (await compare({ ...request, prompt: Object.fromEntries(part.map((name) => [name, prompt[name]])) }, signal, released)) as Record<string, number>;
     return part.map((name) => similarity[name]!);
   });
   return { similarity: Object.fromEntries(names.map((name, i) => [name, values[i]!])) };

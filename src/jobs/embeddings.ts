@@ -130,7 +130,13 @@ export function embeddingJob(inputs: unknown, kind: 'image' | 'text', options: B
   return { ...job, retryAlone: blamesInputs };
 }
 
-/** Per-request options of a batch job's requests. */
-export function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined) {
-  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, extraBody: options.extraBody };
+/**
+ * The request option, not part of the public ones, by which a batch job hears that a request's
+ * answer has arrived (see `streamBatches`' `released`).
+ */
+export const ON_ANSWER = Symbol('roboflow-clip.on-answer');
+
+/** Per-request options of a batch job's requests; `released` frees the request's slot once its answer is in. */
+export function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined, released?: () => void) {
+  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, extraBody: options.extraBody, [ON_ANSWER]: released };
 }

@@ -24,6 +24,8 @@ type Stop = { kind: 'batch'; start: number; end: number; cause: unknown } | { ki
  */
 const BUFFERED_BATCHES_PER_SLOT = 1;
 
+const noop = () => {};
+
 /**
  * Runs a job and yields `{ index, value }` per input in input order (`{ index, error }` for the
  * inputs of a failed request when `onError` is `'skip'`). On a failure with `onError: 'stop'`, or
@@ -35,7 +37,7 @@ const BUFFERED_BATCHES_PER_SLOT = 1;
 export async function* streamBatches<T, R>(
   inputs: BatchInputs<T>,
   options: ResolvedBatchOptions,
-  send: (items: T[], signal: AbortSignal) => Promise<readonly R[]>,
+  send: (items: T[], signal: AbortSignal, released: () => void) => Promise<readonly R[]>,
 ): AsyncGenerator<BatchOutcome<R>, void, undefined> {
   const { batchSize, concurrency, onProgress, signal, onError, retryAlone } = options;
   if (signal?.aborted) throw new ClipAbortError('Batch job was aborted before it started', { cause: signal.reason });
@@ -51,7 +53,10 @@ export async function* streamBatches<T, R>(
   let total = Array.isArray(inputs) ? inputs.length : undefined;
   let reportedTotal: number | undefined;
   let done = 0;
+  /** Requests holding a slot of `concurrency`: a request frees its slot once its answer is in, or when it settles. */
   let inFlight = 0;
+  /** Batches not settled yet: the job ends only after the last one. */
+  let running = 0;
   let stopped: Stop | undefined;
   let ended = false;
   let reading = true;
@@ -80,18 +85,18 @@ export async function* streamBatches<T, R>(
     onProgress?.({ done, total });
   };
 
-  const sendOne = async (items: T[]): Promise<readonly R[]> => {
+  const sendOne = async (items: T[], released: () => void = noop): Promise<readonly R[]> => {
     const request = new AbortController();
     requests.add(request);
     try {
-      return await send(items, request.signal);
+      return await send(items, request.signal, released);
     } finally {
       requests.delete(request);
     }
   };
   /** With `onError: 'skip'`, a request the caller's `retryAlone` blames on its inputs is sent again one input at a time, to keep the good ones. */
-  const skipping = async (items: T[], start: number, error: unknown): Promise<BatchOutcome<R>[]> => {
-    if (items.length === 1 || !retryAlone?.(error)) return items.map((_, i) => ({ index: start + i, error }));
+  const skipping = async (items: T[], start: number, error: unknown, holdsSlot: boolean): Promise<BatchOutcome<R>[]> => {
+    if (items.length === 1 || !holdsSlot || !retryAlone?.(error)) return items.map((_, i) => ({ index: start + i, error }));
     const outcomes: BatchOutcome<R>[] = [];
     for (const [i, item] of items.entries()) {
       if (stopped) break;
@@ -103,16 +108,21 @@ export async function* streamBatches<T, R>(
     }
     return outcomes;
   };
-  const runBatch = async (batch: Batch<R>, items: T[]) => {
+  const runBatch = async (batch: Batch<R>, items: T[], release: () => void) => {
     const { start } = batch;
+    let holdsSlot = true;
+    const released = () => {
+      holdsSlot = false;
+      release();
+    };
     let outcomes: BatchOutcome<R>[];
     try {
-      const values = await sendOne(items);
+      const values = await sendOne(items, released);
       outcomes = values.map((value, i) => ({ index: start + i, value }));
     } catch (error) {
       if (stopped) return;
       if (onError === 'stop') return stop({ kind: 'batch', start, end: start + items.length, cause: error });
-      outcomes = await skipping(items, start, error);
+      outcomes = await skipping(items, start, error, holdsSlot);
       if (stopped) return;
     }
     batch.outcomes = outcomes;
@@ -145,11 +155,20 @@ export async function* streamBatches<T, R>(
         const batch: Batch<R> = { start, outcomes: undefined };
         batches.push(batch);
         inFlight++;
+        running++;
+        let slot = true;
+        const release = () => {
+          if (!slot) return;
+          slot = false;
+          inFlight--;
+          notify();
+        };
         // What runBatch throws beyond the request's own failure comes from onProgress: the caller's error, rethrown as it is.
-        void runBatch(batch, items)
+        void runBatch(batch, items, release)
           .catch((error: unknown) => stop({ kind: 'error', error }))
           .finally(() => {
-            inFlight--;
+            running--;
+            release();
             notify();
           });
         start += items.length;
@@ -183,7 +202,7 @@ export async function* streamBatches<T, R>(
   } finally {
     // Left early (break, return, a throw in the loop's body): the job is cancelled like an abort.
     if (!finished) stop(stopped ?? { kind: 'error', error: undefined }, new ClipAbortError('Batch job was left before it ended'));
-    while (reading || inFlight > 0) await changed();
+    while (reading || running > 0) await changed();
     signal?.removeEventListener('abort', onAbort);
     if (!ended) await closeSource(source, producing);
   }

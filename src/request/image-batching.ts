@@ -27,6 +27,8 @@ export class ImageBatching {
   readonly #server: string;
   readonly #logger: Logger | undefined;
   #oneImagePerRequest: boolean;
+  /** The server has answered a request of several images in full, so an answer to one is final. */
+  #batchesAnswered = false;
 
   constructor(mode: ImageBatchingMode, server: string, logger: Logger | undefined) {
     this.#mode = mode;
@@ -52,8 +54,13 @@ export class ImageBatching {
     let short = false;
     try {
       // A short answer passes the pipeline's check so that it is not reported as a final failure.
-      const result = await send(payload, (body) => (images.isShort(body) ? void (short = true) : check(body)), limits);
-      if (!short) return result;
+      // Until this server has answered a batch in full, an answer may still be followed by one request per image.
+      const batchLimits = this.#batchesAnswered ? limits : { ...limits, onAnswer: undefined };
+      const result = await send(payload, (body) => (images.isShort(body) ? void (short = true) : check(body)), batchLimits);
+      if (!short) {
+        this.#batchesAnswered = true;
+        return result;
+      }
     } catch (error) {
       if (!(error instanceof ClipApiError) || error.status !== 500) throw error;
     }
@@ -68,7 +75,7 @@ export class ImageBatching {
     for (let i = 0; i < images.count; i++) {
       const single = images.single(i);
       const left = limits.deadlineMs - (performance.now() - started);
-      results.push(await send(single, checkOf(single), { ...limits, deadlineMs: Math.max(left, 1) }));
+      results.push(await send(single, checkOf(single), { ...limits, deadlineMs: Math.max(left, 1), onAnswer: undefined }));
     }
     const last = results[results.length - 1]!.meta;
     return withMeta(images.merge(results), { ...last, elapsedMs: performance.now() - started }) as Result;

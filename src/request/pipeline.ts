@@ -33,6 +33,12 @@ export interface CallLimits {
   maxRetries: number;
   /** The request's headers when the call adds its own; else `requestBase.headers`. */
   headers?: Record<string, string> | undefined;
+  /**
+   * Called once the call's final answer (a 2xx, which is never retried) has arrived, before it is
+   * parsed; the parse then waits a turn of the event loop. A batch job starts its next request here,
+   * so that it goes out while this answer is parsed.
+   */
+  onAnswer?: (() => void) | undefined;
 }
 
 /** What every request of a client shares, resolved once from its options. */
@@ -105,6 +111,10 @@ export class RequestSender {
         error = response;
         failure = classifyFailure(error, deadlineFirst);
       } else if (response.status >= 200 && response.status < 300) {
+        if (limits.onAnswer) {
+          limits.onAnswer();
+          await nextTurn();
+        }
         const result = this.#parseResult(response, check, attempt);
         if (!(result instanceof ClipResponseError)) {
           logger?.debug(attemptLine(callId, route, `HTTP ${response.status}`, attempt, performance.now() - attemptStarted));
@@ -211,6 +221,13 @@ function parseJsonOr(text: string): unknown {
 function preview(text: string): string {
   if (text.length === 0) return '(empty body)';
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+const setImmediateOrTimeout: (callback: () => void) => unknown = globalThis.setImmediate ?? ((callback) => setTimeout(callback, 0));
+
+/** Resolves after the work already queued (other answers, the requests they start) has run. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediateOrTimeout(resolve));
 }
 
 /** The listener is in place before the timer is armed, so that no timer outlives a failed setup. */
