@@ -35,6 +35,16 @@ describe('EmbeddingIndex: adding', () => {
     expect(index.has('a')).toBe(true);
   });
 
+  it('hasMany answers for each id in its order', () => {
+    const index = new EmbeddingIndex();
+    index.addMany([
+      { id: 'a', vector: [1, 0] },
+      { id: 'c', vector: [0, 1] },
+    ]);
+    expect(index.hasMany(['c', 'b', 'a'])).toEqual([true, false, true]);
+    expectCode(() => index.hasMany('a' as unknown as string[]), 'invalid_argument');
+  });
+
   it('add refuses a vector of another dimension, naming both dimensions', () => {
     const index = new EmbeddingIndex({ dimension: 4 });
     expectCode(() => index.add('a', [1, 2, 3]), 'dimension_mismatch', /dimension 3, index has dimension 4/);

@@ -126,6 +126,18 @@ function storeCases(backend: () => PgBackend): void {
     expect(await store.size).toBe(1);
   });
 
+  it('hasMany answers for each id in its order, in one query, and refuses a bad id', async () => {
+    const store = await backend().open<Meta>({ table: freshTable(), dimension: 4, create: true });
+    await store.addMany([
+      { id: 'a', vector: [1, 0, 0, 0] },
+      { id: 'c', vector: [0, 1, 0, 0] },
+    ]);
+    expect(await store.hasMany(['c', 'b', 'a', 'c'])).toEqual([true, false, true, true]);
+    expect(await store.hasMany([])).toEqual([]);
+    await expect(store.hasMany(['a', 5 as unknown as string])).rejects.toBeInstanceOf(EmbeddingIndexError);
+    await expect(store.hasMany('a' as unknown as string[])).rejects.toBeInstanceOf(EmbeddingIndexError);
+  });
+
   it('metadata is jsonb, and null metadata stays distinct from none', async () => {
     const table = freshTable();
     const store = await backend().open<Meta>({ table, dimension: 2, create: true });

@@ -82,6 +82,12 @@ export class EmbeddingIndex<M = unknown> implements VectorStore<M> {
     return this.#rows.has(id);
   }
 
+  /** Whether each of `ids` is stored, in their order. */
+  hasMany(ids: readonly string[]): boolean[] {
+    if (!Array.isArray(ids)) throw new EmbeddingIndexError('invalid_argument', 'ids must be an array of strings');
+    return ids.map((id) => this.#rows.has(id));
+  }
+
   /** @internal Rows the storage has room for before it grows; for tests of growth and compaction. */
   get capacity(): number {
     return this.#storage?.capacity ?? 0;

@@ -39,6 +39,11 @@ export interface VectorStore<M = unknown> {
   /** Whether `id` is stored. */
   has(id: string): boolean | Promise<boolean>;
   /**
+   * Whether each of `ids` is stored, in their order: optional, for a store that answers many at once
+   * (one query instead of one per id). `indexImages` uses it when a store has it, else `has`.
+   */
+  hasMany?(ids: readonly string[]): boolean[] | Promise<boolean[]>;
+  /**
    * Stores one vector under `id`. For an id already stored, `EmbeddingIndex` refuses (`duplicate_id`)
    * and `PgVectorStore` replaces the entry: call `has` first where it matters.
    */

@@ -140,6 +140,18 @@ export class PgVectorStore<M = unknown> implements VectorStore<M> {
     });
   }
 
+  /** Whether each of `ids` is stored, in their order, found in one query. */
+  async hasMany(ids: readonly string[]): Promise<boolean[]> {
+    if (!Array.isArray(ids)) throw new EmbeddingIndexError('invalid_argument', 'ids must be an array of strings');
+    ids.forEach(checkId);
+    if (ids.length === 0) return [];
+    return this.#run('reading', async (session) => {
+      const { rows } = await session.query<{ id: string }>(`SELECT id FROM ${this.table} WHERE id = ANY($1::text[])`, [ids]);
+      const stored = new Set(rows.map((row) => row.id));
+      return ids.map((id) => stored.has(id));
+    });
+  }
+
   /** Stores `vector` under `id`, replacing what `id` held. */
   async add(id: string, vector: ArrayLike<number>, metadata?: M): Promise<void> {
     await this.addMany([{ id, vector, ...(metadata !== undefined && { metadata }) }]);
