@@ -13,6 +13,7 @@ import {
   ClipTimeoutError,
   ClipValidationError,
 } from '../errors/errors.js';
+import { nextTurn } from '../platform/next-turn.js';
 import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
@@ -221,13 +222,6 @@ function parseJsonOr(text: string): unknown {
 function preview(text: string): string {
   if (text.length === 0) return '(empty body)';
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-const setImmediateOrTimeout: (callback: () => void) => unknown = globalThis.setImmediate ?? ((callback) => setTimeout(callback, 0));
-
-/** Resolves after the work already queued (other answers, the requests they start) has run. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediateOrTimeout(resolve));
 }
 
 /** The listener is in place before the timer is armed, so that no timer outlives a failed setup. */
