@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ClipAbortError, ClipBatchError, ClipClient, ClipValidationError, EmbeddingIndexError } from '../src/index.js';
 import { EmbeddingIndex, type IndexEntry, type SearchHit } from '../src/vectors.js';
@@ -14,6 +15,9 @@ const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `photo
 class AsyncStore<M> implements VectorStore<M> {
   readonly index: EmbeddingIndex<M>;
   addManyCalls = 0;
+  /** Rows of each addMany, in order. */
+  readonly writes: number[] = [];
+
   constructor(options: { clipVersion?: string } = {}) {
     this.index = new EmbeddingIndex<M>(options);
   }
@@ -34,7 +38,9 @@ class AsyncStore<M> implements VectorStore<M> {
   }
   async addMany(rows: Iterable<IndexEntry<M>>) {
     this.addManyCalls++;
-    this.index.addMany(rows);
+    const list = [...rows];
+    this.writes.push(list.length);
+    this.index.addMany(list);
   }
   async remove(id: string) {
     return this.index.remove(id);
@@ -44,12 +50,37 @@ class AsyncStore<M> implements VectorStore<M> {
   }
 }
 
+/** Makes the store's first addMany wait for `release()`; every write is counted in `store.writes` and done by `write`. */
+function holdFirstWrite<M>(store: AsyncStore<M>, write: (rows: IndexEntry<M>[]) => Promise<void>) {
+  let release!: () => void;
+  let begin!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const started = new Promise<void>((resolve) => (begin = resolve));
+  store.addMany = async (rows) => {
+    const list = [...rows];
+    store.writes.push(list.length);
+    if (store.writes.length === 1) {
+      begin();
+      await held;
+    }
+    await write(list);
+  };
+  return { release, started };
+}
+
+/** The first `count` entries, then the rest once `started` has resolved. */
+async function* afterFirstWrite<T>(all: T[], count: number, started: Promise<void>): AsyncGenerator<T> {
+  yield* all.slice(0, count);
+  await started;
+  yield* all.slice(count);
+}
+
 describe('indexImages', () => {
   it('embeds and writes in batches, with metadata, and reports what it added', async () => {
     const store = new AsyncStore<{ n: number }>();
     const report = await ctx.clip.indexImages(store, entries(20));
     expect(report).toEqual({ added: 20, skipped: 0, failed: [] });
-    expect(store.addManyCalls).toBe(3);
+    expect(store.writes.reduce((a, b) => a + b, 0)).toBe(20);
     expect(store.index.search(mockImageEmbedding({ type: 'url', value: url(7) }), 1)).toEqual([
       { id: 'photo-7', score: expect.closeTo(1, 5), metadata: { n: 7 } },
     ]);
@@ -67,6 +98,61 @@ describe('indexImages', () => {
     expect(report).toEqual({ added: 7, skipped: 6, failed: [] });
     expect(ctx.mock.requests).toHaveLength(1);
     expect(store.size).toBe(12);
+  });
+
+  it('looks ids up with the store\'s hasMany a job\'s worth of entries at a time, and with has where a store has no hasMany', async () => {
+    const lookups: number[] = [];
+    const batched = new AsyncStore();
+    Object.assign(batched, { hasMany: async (ids: string[]) => (lookups.push(ids.length), ids.map((id) => batched.index.has(id))) });
+    let singles = 0;
+    batched.has = async () => (singles++, false);
+    await ctx.clip.indexImages(batched, entries(70), { batchSize: 8, concurrency: 4 });
+    expect(lookups).toEqual([32, 32, 6]);
+    expect(singles).toBe(0);
+
+    const plain = new AsyncStore();
+    const has = plain.has.bind(plain);
+    plain.has = async (id: string) => (singles++, has(id));
+    await ctx.clip.indexImages(plain, entries(10));
+    expect(singles).toBe(10);
+  });
+
+  it('writes one addMany at a time: the rows that arrive while one is written go in the next', async () => {
+    const store = new AsyncStore();
+    const first = holdFirstWrite(store, async (rows) => store.index.addMany(rows));
+    // Once every answer is in and handed over, the first write ends.
+    const onProgress = ({ done }: { done: number }) => void (done === 40 && setImmediate(first.release));
+    await ctx.clip.indexImages(store, afterFirstWrite(entries(40), 8, first.started), { concurrency: 1, onProgress });
+    expect(store.writes).toEqual([8, 32]);
+  });
+
+  it("with onError 'skip', a write refused for one entry's sake is written entry by entry, and the refused entry reported", async () => {
+    const store = new AsyncStore();
+    const addMany = store.addMany.bind(store);
+    store.addMany = async (rows) => {
+      const list = [...rows];
+      if (list.some((row) => row.id === 'photo-5')) throw new EmbeddingIndexError('invalid_vector', 'vector of id "photo-5" is all zeros');
+      return addMany(list);
+    };
+    const report = await ctx.clip.indexImages(store, entries(16), { onError: 'skip' });
+    expect(report.added).toBe(15);
+    expect(report.failed.map((f) => f.id)).toEqual(['photo-5']);
+    expect(report.failed[0]!.error).toBeInstanceOf(EmbeddingIndexError);
+  });
+
+  it("with the default 'stop', a store's failure to write rejects with ClipBatchError naming those entries, and what was written stays", async () => {
+    const store = new AsyncStore();
+    const first = holdFirstWrite(store, async (rows) => {
+      if (store.writes.length === 2) throw new EmbeddingIndexError('database_error', 'connection lost');
+      store.index.addMany(rows);
+    });
+    const onProgress = ({ done }: { done: number }) => void (done === 24 && setImmediate(first.release));
+    const job = ctx.clip.indexImages(store, afterFirstWrite(entries(24), 8, first.started), { concurrency: 1, onProgress });
+    const error = (await job.catch((e: unknown) => e)) as ClipBatchError;
+    expect(error).toBeInstanceOf(ClipBatchError);
+    expect(error.cause).toBeInstanceOf(EmbeddingIndexError);
+    expect([error.start, error.end]).toEqual([8, 24]);
+    expect(store.index.size).toBe(8);
   });
 
   it("with onError 'skip' goes on past failed requests, keeps the good images of a refused batch and reports the failed ids", async () => {

@@ -252,8 +252,8 @@ export class ClipClient {
     const job = resolveBatchOptions(options, IMAGE_BATCHES);
     checkIndexList(source, (images) => checkListInputs(images, 'image'));
     const clipVersion = checkStoreMatchesClient(store, options.clipVersion ?? this.clipVersion);
-    return runIndexJob(store, source, job, async (image, signal) => {
-      const { embeddings } = await this.embedImage({ image, ...clipVersionField(clipVersion) }, batchRequestOptions(options, signal));
+    return runIndexJob(store, source, job, async (image, signal, released) => {
+      const { embeddings } = await this.embedImage({ image, ...clipVersionField(clipVersion) }, batchRequestOptions(options, signal, released));
       return embeddings;
     });
   }

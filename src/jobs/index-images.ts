@@ -2,7 +2,8 @@
  * Indexing a collection into a store: embed in batches, write each batch as it arrives, skip what
  * the store already holds, so that a rerun after a crash or a failure resumes where it stopped.
  */
-import { ClipValidationError } from '../errors/errors.js';
+import { ClipBatchError, ClipValidationError, EmbeddingIndexError } from '../errors/errors.js';
+import { nextTurn } from '../platform/next-turn.js';
 import type { IndexEntry } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
 import type { ImageInput } from '../wire/images.js';
@@ -27,50 +28,172 @@ export interface IndexReport {
   failed: { id: string; error: unknown }[];
 }
 
+/** Most rows one `addMany` writes; past it, the job waits for the store. */
+const MAX_WRITE_ROWS = 1_000;
+
 /**
- * Runs an indexing job. Every entry is looked up with `store.has` before it is sent; each batch's
- * vectors go to the store in one `addMany` as soon as they arrive, so whatever a job wrote is kept
- * however it ends.
+ * Runs an indexing job. Every entry is looked up in the store before it is sent. The embedded rows
+ * go to the store one `addMany` at a time: while one is written, the next rows gather (up to
+ * `MAX_WRITE_ROWS`) and go in the next. Whatever was embedded is written however the job ends.
  */
 export async function runIndexJob<M>(
   store: VectorStore<M>,
   source: BatchInputs<IndexSourceItem<M>>,
   job: ResolvedBatchOptions,
-  embed: (images: ImageInput[], signal: AbortSignal) => Promise<readonly ArrayLike<number>[]>,
+  embed: (images: ImageInput[], signal: AbortSignal, released: () => void) => Promise<readonly ArrayLike<number>[]>,
 ): Promise<IndexReport> {
   const report: IndexReport = { added: 0, skipped: 0, failed: [] };
-  // Ids of entries sent but not settled, by their place in the job, to name the failed ones.
-  const pending = new Map<number, string>();
+  // Entries sent but not settled, by their place in the job.
+  const pending = new Map<number, IndexSourceItem<M>>();
   const queued = new Set<string>();
+  // Entries are looked up a job's worth of requests at a time: one query for a database store.
+  const lookupSize = job.batchSize * job.concurrency;
+  let position = 0;
   async function* unseen(): AsyncGenerator<IndexSourceItem<M>> {
-    let position = 0;
+    let chunk: IndexSourceItem<M>[] = [];
     for await (const entry of source) {
-      const id = entryId(entry);
-      if (queued.has(id) || (await store.has(id))) {
+      try {
+        entryId(entry);
+      } catch (error) {
+        // The entries before a bad one go out as they would have one at a time.
+        yield* newEntries(chunk);
+        throw error;
+      }
+      chunk.push(entry);
+      if (chunk.length < lookupSize) continue;
+      yield* newEntries(chunk);
+      chunk = [];
+    }
+    yield* newEntries(chunk);
+  }
+  async function* newEntries(chunk: IndexSourceItem<M>[]): AsyncGenerator<IndexSourceItem<M>> {
+    const stored = await storedIds(store, chunk.map((entry) => entry.id));
+    for (const [i, entry] of chunk.entries()) {
+      if (stored[i] || queued.has(entry.id)) {
         report.skipped++;
         continue;
       }
-      queued.add(id);
-      pending.set(position++, id);
+      queued.add(entry.id);
+      pending.set(position++, entry);
       yield entry;
     }
   }
-  const write = async (entries: IndexSourceItem<M>[], signal: AbortSignal) => {
-    const vectors = await embed(
+  const writer = new StoreWriter(store, report, job.onError);
+  const take = (index: number, vector: ArrayLike<number>) => {
+    const { id, metadata } = pending.get(index)!;
+    pending.delete(index);
+    return writer.add(index, metadata === undefined ? { id, vector } : { id, vector, metadata });
+  };
+  const embedEntries = (entries: IndexSourceItem<M>[], signal: AbortSignal, released: () => void) =>
+    embed(
       entries.map((entry) => entry.image),
       signal,
+      released,
     );
-    const rows: IndexEntry<M>[] = entries.map(({ id, metadata }, i) => (metadata === undefined ? { id, vector: vectors[i]! } : { id, vector: vectors[i]!, metadata }));
-    await store.addMany(rows);
-    return entries.map((entry) => entry.id);
-  };
-  for await (const outcome of streamBatches(unseen(), { ...job, retryAlone: blamesInputs }, write)) {
-    const id = pending.get(outcome.index)!;
-    pending.delete(outcome.index);
-    if ('error' in outcome) report.failed.push({ id, error: outcome.error });
-    else report.added++;
+  try {
+    for await (const outcome of streamBatches(unseen(), { ...job, retryAlone: blamesInputs }, embedEntries)) {
+      if ('error' in outcome) {
+        report.failed.push({ id: pending.get(outcome.index)!.id, error: outcome.error });
+        pending.delete(outcome.index);
+      } else {
+        await take(outcome.index, outcome.value);
+      }
+    }
+  } catch (error) {
+    // A failed request stopped the job: the vectors it had not handed over yet are written too.
+    if (error instanceof ClipBatchError) {
+      for (const [index, vector] of error.results.entries()) if (vector) await take(index, vector as ArrayLike<number>).catch(() => undefined);
+    }
+    await writer.finish().catch(() => undefined);
+    throw error;
   }
+  await writer.finish();
   return report;
+}
+
+type Row<M> = { index: number; entry: IndexEntry<M> };
+
+/** Writes rows to the store one `addMany` at a time, gathering the rows that arrive meanwhile. */
+class StoreWriter<M> {
+  readonly #store: VectorStore<M>;
+  readonly #report: IndexReport;
+  readonly #onError: 'stop' | 'skip';
+  #rows: Row<M>[] = [];
+  #writing: Promise<void> | undefined;
+  /** With `onError: 'stop'`: the store's failure, which ends the job. */
+  #failure: ClipBatchError | undefined;
+
+  constructor(store: VectorStore<M>, report: IndexReport, onError: 'stop' | 'skip') {
+    this.#store = store;
+    this.#report = report;
+    this.#onError = onError;
+  }
+
+  /** Queues a row; waits for the store only when `MAX_WRITE_ROWS` are queued. Throws the store's failure with `'stop'`. */
+  async add(index: number, entry: IndexEntry<M>): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    this.#rows.push({ index, entry });
+    this.#writing ??= this.#drain();
+    if (this.#rows.length >= MAX_WRITE_ROWS) await this.#writing;
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Writes what is queued and waits for it. */
+  async finish(): Promise<void> {
+    if (!this.#failure && this.#rows.length > 0) this.#writing ??= this.#drain();
+    await this.#writing;
+    if (this.#failure) throw this.#failure;
+  }
+
+  async #drain(): Promise<void> {
+    // The rest of the rows that arrived with the first one join it.
+    await nextTurn();
+    while (this.#rows.length > 0 && !this.#failure) {
+      const rows = this.#rows.splice(0, MAX_WRITE_ROWS);
+      try {
+        await this.#store.addMany(rows.map((row) => row.entry));
+        this.#report.added += rows.length;
+      } catch (error) {
+        if (this.#onError === 'skip') {
+          await this.#oneByOne(rows, error);
+        } else {
+          const indexes = rows.map((row) => row.index);
+          this.#failure = new ClipBatchError({ start: Math.min(...indexes), end: Math.max(...indexes) + 1, completed: this.#report.added, cause: error });
+        }
+      }
+    }
+    this.#writing = undefined;
+  }
+
+  /** With `'skip'`: rows of a write refused for an entry's sake are written one by one, to keep the good ones. */
+  async #oneByOne(rows: Row<M>[], error: unknown): Promise<void> {
+    if (rows.length === 1 || !blamesEntries(error)) {
+      for (const { entry } of rows) this.#report.failed.push({ id: entry.id, error });
+      return;
+    }
+    for (const { entry } of rows) {
+      try {
+        await this.#store.addMany([entry]);
+        this.#report.added++;
+      } catch (alone) {
+        this.#report.failed.push({ id: entry.id, error: alone });
+      }
+    }
+  }
+}
+
+const ENTRY_FAULTS: ReadonlySet<string> = new Set(['dimension_mismatch', 'invalid_vector', 'duplicate_id', 'invalid_metadata']);
+
+/** Whether a store refused a write for one of its entries (not for a fault of the store itself). */
+function blamesEntries(error: unknown): boolean {
+  return error instanceof EmbeddingIndexError && ENTRY_FAULTS.has(error.code);
+}
+
+/** Whether each id is stored: `hasMany` in one call where the store has it, else `has` for each. */
+async function storedIds(store: VectorStore<unknown>, ids: string[]): Promise<boolean[]> {
+  if (ids.length === 0) return [];
+  if (store.hasMany) return await store.hasMany(ids);
+  return await Promise.all(ids.map((id) => store.has(id)));
 }
 
 function entryId(entry: unknown): string {
