@@ -7,6 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { runClassifyBench } from './classify.js';
 import { runColdStartBench } from './cold-start.js';
 import { runHttpBench } from './http.js';
+import { runIndexJobBench } from './index-job.js';
 import { runIndexBench } from './index-search.js';
 import { runJobsBench } from './jobs.js';
 import { fmt, type BenchRow } from './lib.js';
@@ -46,6 +47,9 @@ await section('EmbeddingIndex search', async () => {
 });
 await section('vector stores', () =>
   runStoreBench({ count: Number(process.env.ROBOFLOW_CLIP_BENCH_STORE_ROWS ?? (quick ? 10_000 : 100_000)) }),
+);
+await section('indexing jobs', () =>
+  runIndexJobBench({ images: Number(process.env.ROBOFLOW_CLIP_BENCH_INDEX_IMAGES ?? (quick ? 5_000 : 20_000)), rounds: quick ? 1 : 3 }),
 );
 await section('classify', async () => {
   const { rows: found, requestsPerCall } = await runClassifyBench();
