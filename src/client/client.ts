@@ -35,22 +35,18 @@ import {
 } from '../jobs/classify.js';
 import { checkStoreMatchesClient, searchStore } from '../jobs/search.js';
 import { ClipBatchError, invalidOption, type ResponseHeaders } from '../errors/errors.js';
-import { ImageBatching } from '../request/image-batching.js';
-import { RequestSender, type CallLimits } from '../request/pipeline.js';
-import { waitWithin } from '../request/wait.js';
+import type { CallLimits } from '../request/pipeline.js';
 import type { SearchHit } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
-import { readBlobs, type ImageInput } from '../wire/images.js';
-import { embeddingsCheck, similarityCheck, withMeta, type CheckOf, type CompareResult, type EmbeddingResult, type ResponseMeta, type WithMeta } from '../wire/responses.js';
+import type { ImageInput } from '../wire/images.js';
+import { embeddingsCheck, similarityCheck, withMeta, type CompareResult, type EmbeddingResult, type WithMeta } from '../wire/responses.js';
 import {
   clipVersionField,
   compareRequestSchema,
-  completeWirePayload,
   embedImageRequestSchema,
   embedTextRequestSchema,
   MAX_ITEMS_PER_REQUEST,
-  textContextHint,
   type CompareRequest,
   type EmbedImageRequest,
   type EmbedTextRequest,
@@ -60,17 +56,12 @@ import {
 import { asObject, validate } from '../wire/validate.js';
 import type { TransportLease } from './lifecycle.js';
 import { BATCH_JOB_OPTION_NAMES, BATCH_OPTION_NAMES, checkOptionNames, CLASSIFY_OPTION_NAMES, CLIENT_OPTION_NAMES } from './option-names.js';
+import { COMPARE_IMAGE_FIELDS, IMAGE_FIELDS, readAndValidate, RouteSender } from './route-sender.js';
 import { callLimits, resolveOptions, type ClipClientOptions, type RequestOptions, type ResolvedOptions } from './options.js';
 
 export type { ApiKeyTransport, ClipClientOptions, RequestOptions } from './options.js';
 export type { BatchJobOptions } from '../jobs/embeddings.js';
 
-type Route = '/clip/embed_image' | '/clip/embed_text' | '/clip/compare';
-
-const IMAGE_FIELDS = ['image'] as const;
-/** Blob inputs are read within the call's limits: a read may never settle. */
-const READING = 'its image inputs were read';
-const COMPARE_IMAGE_FIELDS = ['subject', 'prompt'] as const;
 
 /** Options a `withOptions` copy cannot change: they choose the pool and the cache it shares. */
 const SHARED_OPTIONS = ['baseUrl', 'fetch', 'dispatcher', 'labelCacheSize'] as const satisfies readonly (keyof ClipClientOptions)[];
@@ -85,9 +76,8 @@ export class ClipClient {
   /** Every server URL requests are spread across. */
   readonly baseUrls: readonly string[];
   readonly #options: ResolvedOptions;
-  readonly #sender: RequestSender;
   readonly #labelEmbeddings: LabelEmbeddingCache;
-  readonly #imageBatching: ImageBatching;
+  readonly #routes: RouteSender;
   readonly #given: ClipClientOptions;
 
   constructor(options: ClipClientOptions = {}) {
@@ -97,10 +87,8 @@ export class ClipClient {
     this.#given = { ...options };
     this.baseUrls = this.#options.baseUrls;
     this.baseUrl = this.baseUrls[0]!;
-    this.#sender = new RequestSender(this.#options);
+    this.#routes = new RouteSender(this.#options);
     this.#labelEmbeddings = parent?.labels ?? new LabelEmbeddingCache(this.#options.labelCacheSize);
-    const server = this.baseUrls.map((url) => new URL(url).origin).join(', ');
-    this.#imageBatching = new ImageBatching(this.#options.imageBatching, server, this.#options.logger);
   }
 
   /**
@@ -130,14 +118,14 @@ export class ClipClient {
   /** Embeds 1 to 8 images; resolves to one embedding per image, in order. */
   async embedImage(request: EmbedImageRequest, options?: RequestOptions): Promise<EmbeddingResult> {
     const limits = this.#limits(options);
-    const payload = validate(embedImageRequestSchema(), await waitWithin(readBlobs(asObject(request), IMAGE_FIELDS), limits, READING));
-    return this.#send('/clip/embed_image', payload, embeddingsCheck, limits, options);
+    const payload = await readAndValidate(embedImageRequestSchema(), request, IMAGE_FIELDS, limits);
+    return this.#routes.send('/clip/embed_image', payload, embeddingsCheck, limits, options);
   }
 
   /** Embeds one text or a list of texts; resolves to one embedding per text, in order. */
   async embedText(request: EmbedTextRequest, options?: RequestOptions): Promise<EmbeddingResult> {
     const payload = validate(embedTextRequestSchema(), asObject(request), this.#options.maxRequestBytes);
-    return this.#send('/clip/embed_text', payload, embeddingsCheck, callLimits(this.#options, options), options);
+    return this.#routes.send('/clip/embed_text', payload, embeddingsCheck, callLimits(this.#options, options), options);
   }
 
   /**
@@ -148,8 +136,8 @@ export class ClipClient {
   compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult>;
   async compare(request: CompareRequest, options?: RequestOptions): Promise<CompareResult> {
     const limits = this.#limits(options);
-    const payload = validate(compareRequestSchema(), await waitWithin(readBlobs(asObject(request), COMPARE_IMAGE_FIELDS), limits, READING));
-    return this.#send('/clip/compare', payload, similarityCheck, limits, options);
+    const payload = await readAndValidate(compareRequestSchema(), request, COMPARE_IMAGE_FIELDS, limits);
+    return this.#routes.send('/clip/compare', payload, similarityCheck, limits, options);
   }
 
   /**
@@ -167,9 +155,9 @@ export class ClipClient {
     const { names, texts } = parseClassifyRequest(image, labels, { template, topK });
     const limits = this.#limits(request);
     // Validated up front, so that a bad image fails before any request, and then sent alongside the labels.
-    const imagePayload = validate(embedImageRequestSchema(), await waitWithin(readBlobs({ image }, IMAGE_FIELDS), limits, READING));
+    const imagePayload = await readAndValidate(embedImageRequestSchema(), { image }, IMAGE_FIELDS, limits);
     const [embedded, vectors] = await Promise.all([
-      this.#send<EmbeddingResult>('/clip/embed_image', imagePayload, embeddingsCheck, limits, request),
+      this.#routes.send<EmbeddingResult>('/clip/embed_image', imagePayload, embeddingsCheck, limits, request),
       this.#labelEmbeddings.embed(this.clipVersion ?? '', texts, (missing) => this.#embedLabels(missing), limits),
     ]);
     // The metadata is the image request's: the one request every classification makes.
@@ -287,7 +275,7 @@ export class ClipClient {
     const job = resolveBatchOptions({ ...options, onError: 'stop' }, IMAGE_BATCHES);
     const body = asObject(request);
     // The subject and the first prompts are checked before any request, and a Blob subject is read once.
-    const head = validate(compareRequestSchema(), await waitWithin(readBlobs(firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS), { signal: job.signal, deadlineMs: Infinity }, READING));
+    const head = await readAndValidate(compareRequestSchema(), firstPrompts(body, MAX_ITEMS_PER_REQUEST), COMPARE_IMAGE_FIELDS, { signal: job.signal, deadlineMs: Infinity });
     return compareInBatches({ ...body, subject: head.subject }, job, async (part, signal, released) => {
       const { similarity } = await this.compare(part as unknown as CompareRequest, batchRequestOptions(options, signal, released));
       return similarity;
@@ -306,24 +294,6 @@ export class ClipClient {
   /** A call's limits, its time counted from now: the reading of Blob inputs is part of the call. */
   #limits(options: RequestOptions | undefined): CallLimits {
     return callLimits(this.#options, options, performance.now());
-  }
-
-  /**
-   * Every route's last step: the complete wire payload, then the request pipeline, through the
-   * image batching policy for a payload of several images.
-   */
-  #send<T extends object>(
-    route: Route,
-    payload: Record<string, unknown>,
-    checkOf: CheckOf,
-    limits: CallLimits,
-    options: RequestOptions | undefined,
-  ): Promise<T & { readonly meta: ResponseMeta }> {
-    if (this.#options.missingKey) return Promise.reject(this.#options.missingKey);
-    const wire = completeWirePayload(payload, this.#options.clipVersion, this.#options.bodyApiKey, options?.extraBody);
-    const hint = textContextHint(route, wire);
-    const sent = this.#imageBatching.send(wire, checkOf, limits, (part, check, partLimits) => this.#sender.send(route, part, check, partLimits, hint));
-    return sent as Promise<unknown> as Promise<T & { readonly meta: ResponseMeta }>;
   }
 
   /** Keeps the key out of `console.log(client)` and `util.inspect`. */
