@@ -3,7 +3,7 @@
  * byte length, UTF-8 header JSON, then count * dimension float32 LE (rows in header id order).
  */
 import { EmbeddingIndexError } from '../errors/errors.js';
-import type { IndexEntry } from './embedding-index.js';
+import type { IndexEntry } from './store.js';
 import { checkHeader, type DecodedIndex, type IndexContents, type LoadExpectations } from './formats.js';
 
 const MAGIC = [0x52, 0x46, 0x45, 0x49];

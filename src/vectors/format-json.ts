@@ -1,6 +1,6 @@
 /** The JSON file format of `EmbeddingIndex` (also what `JSON.stringify(index)` produces). */
 import { EmbeddingIndexError } from '../errors/errors.js';
-import type { IndexEntry } from './embedding-index.js';
+import type { IndexEntry } from './store.js';
 import { vectorLength } from './check-entry.js';
 import { checkHeader, type DecodedIndex, type IndexContents, type LoadExpectations } from './formats.js';
 

@@ -3,7 +3,7 @@
  * reading one yields, and the header checks that hold for both.
  */
 import { EmbeddingIndexError } from '../errors/errors.js';
-import type { IndexEntry } from './embedding-index.js';
+import type { IndexEntry } from './store.js';
 
 /** Expectations checked against a loaded file; a mismatch throws. */
 export interface LoadExpectations {
