@@ -6,8 +6,8 @@ import { ClipValidationError } from '../errors/errors.js';
 import type { IndexEntry } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
 import type { ImageInput } from '../wire/images.js';
-import type { BatchInputs, ResolvedBatchOptions } from './batch.js';
-import { blamesInputs } from './embeddings.js';
+import { resolveBatchOptions, type BatchInputs, type ResolvedBatchOptions } from './batch.js';
+import { blamesInputs, checkEmbeddingFormat, IMAGE_BATCHES, type BatchJobOptions } from './embeddings.js';
 import { streamBatches } from './stream.js';
 
 /** One image of a collection to index, under its id. */
@@ -25,6 +25,12 @@ export interface IndexReport {
   skipped: number;
   /** Entries whose request failed (with `onError: 'skip'`), with its error; a rerun tries them again. */
   failed: { id: string; error: unknown }[];
+}
+
+/** Checks an indexing job's options: those of an image job, but its vectors go to the store one at a time, never as a matrix. */
+export function resolveIndexJob(options: Omit<BatchJobOptions, 'embeddingFormat'>): ResolvedBatchOptions {
+  checkEmbeddingFormat((options as BatchJobOptions).embeddingFormat, 'indexImages writes each vector to the store as it arrives');
+  return resolveBatchOptions(options, IMAGE_BATCHES);
 }
 
 /**
