@@ -113,6 +113,28 @@ describe("embeddingFormat: 'matrix'", () => {
     }
   });
 
+  it('a matrix too large to allocate ends the job with that error, sending no more than the requests already started', async () => {
+    // 2^20 rows of 4,097 numbers are more than a Float32Array can hold.
+    const stub = await startStub((req, res) => {
+      const sent = (JSON.parse(req.rawBody) as { text: string[] }).text;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ embeddings: sent.map(() => Array(4097).fill(0.5)) }));
+    });
+    const client = new ClipClient({ baseUrl: stub.url, apiKey: null, maxRetries: 0 });
+    try {
+      const many = Array<string>(2 ** 20).fill('a cat');
+      for (const onError of ['stop', 'skip'] as const) {
+        stub.requests.length = 0;
+        const error = await client.embedTexts(many, { embeddingFormat: 'matrix', batchSize: 1, concurrency: 1, onError }).catch((e: unknown) => e);
+        expect(error, onError).not.toBeInstanceOf(ClipBatchError);
+        expect((error as Error).message, onError).toMatch(/^Could not allocate a matrix of 4296015872 float32 numbers/);
+        expect(stub.requests.length, onError).toBeLessThanOrEqual(3);
+      }
+    } finally {
+      await client.close();
+      await stub.close();
+    }
+  });
+
   it("row(i) throws ClipValidationError for an i that is not a whole number from 0 to count - 1", async () => {
     const matrix = await ctx.clip.embedTexts(texts(3), { embeddingFormat: 'matrix' });
     for (const bad of [-1, 3, 1.5, Number.NaN, '0' as never]) expect(() => matrix.row(bad), String(bad)).toThrow(ClipValidationError);

@@ -137,7 +137,8 @@ class MatrixWriter {
     try {
       return new Float32Array(numbers);
     } catch (error) {
-      this.fatal = new ClipError(`Could not allocate a matrix of ${numbers} numbers: ${(error as Error).message}; stream the job instead`, { cause: error });
+      const why = error instanceof Error ? error.message : String(error);
+      this.fatal = new ClipError(`Could not allocate a matrix of ${numbers} float32 numbers (${why}): embedTextsStream or embedImagesStream hold a batch at a time`, { cause: error });
       throw this.fatal;
     }
   }
