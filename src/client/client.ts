@@ -203,11 +203,12 @@ export class ClipClient {
 
   /**
    * Embeds any number of images, `batchSize` (at most 8) per request and `concurrency` requests at
-   * a time; resolves to one embedding per image, in input order, with `meta` (requests, time). A
-   * list is checked whole before the first request; an async iterable (a stream of file reads, say)
-   * is read as the job goes. A failed request (after its retries) stops the job with
-   * `ClipBatchError`, which keeps every result that completed; with `onError: 'skip'` the job goes
-   * on and the failed inputs are holes, listed in the result's `failed`.
+   * a time; resolves to one embedding per image, in input order, with `meta` (requests, time), or
+   * with `embeddingFormat: 'matrix'` to one `EmbeddingMatrix` of them all. A list is checked whole
+   * before the first request; an async iterable (a stream of file reads, say) is read as the job
+   * goes. A failed request (after its retries) stops the job with `ClipBatchError`, which keeps every
+   * result that completed; with `onError: 'skip'` the job goes on and the failed inputs are holes,
+   * listed in the result's `failed`.
    */
   async embedImages<O extends BatchJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & BatchJobOptions): Promise<EmbeddingList<O>> {
     const job = this.#embeddingJob(images, 'image', options, 'list');
@@ -221,10 +222,10 @@ export class ClipClient {
   }
 
   /**
-   * Like `embedImages`, as an async iterable of `{ index, embedding }` in input order, yielded as
-   * results arrive: at most `concurrency` requests run and as many batches wait for the consumer,
-   * so a slow loop holds new requests back. Leaving the loop early cancels the requests in flight
-   * and closes the source. With `onError: 'skip'`, failed inputs come as `{ index, error }`.
+   * Like `embedImages` (any format but `'matrix'`), as an async iterable of `{ index, embedding }` in
+   * input order, yielded as results arrive: at most `concurrency` requests run and as many batches
+   * wait for the consumer, so a slow loop holds new requests back. Leaving the loop early cancels the
+   * requests in flight and closes the source. With `onError: 'skip'`, failed inputs come as `{ index, error }`.
    */
   embedImagesStream<O extends StreamJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & StreamJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
     const job = this.#embeddingJob(images, 'image', options, 'stream');

@@ -12,6 +12,11 @@ import { streamBatches } from './stream.js';
  * (`row(i)`, or iterating the matrix), so a list of 100,000 vectors costs its numbers and not an
  * object per vector. Failed inputs (with `onError: 'skip'`) are rows of NaN, listed in `failed`, and
  * `row(i)` gives `undefined` for them.
+ *
+ * Rows are written into the buffer as each response arrives. A list input has the smaller peak: its
+ * length is known, so the buffer is allocated once, at its final size; any other iterable's buffer
+ * doubles as it fills and is copied once to its exact size at the end (up to about three times the
+ * numbers at that moment).
  */
 export class EmbeddingMatrix implements Iterable<Float32Array | undefined> {
   /** Rows: one per input. */
