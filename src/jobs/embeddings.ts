@@ -127,14 +127,17 @@ export function inFormat(embeddings: number[][], format: EmbeddingFormat | undef
 }
 
 /**
- * Refuses an `embeddingFormat` the job cannot give; `oneAtATime`, for a job that hands back its
- * vectors one at a time (a stream, `indexImages`), says why it cannot give `'matrix'`.
+ * Refuses an `embeddingFormat` the job cannot give; `oneAtATime` names a job that yields its vectors
+ * one at a time (a stream, `indexImages`), which cannot give `'matrix'`.
  */
 export function checkEmbeddingFormat(format: unknown, oneAtATime?: string): void {
-  let problem: string | undefined;
-  if (format === 'matrix' && oneAtATime !== undefined) problem = `"matrix" is for the list helpers (embedTexts, embedImages): ${oneAtATime}; use "float32" for the smallest vectors`;
-  else if (format !== undefined && format !== 'number' && format !== 'float32' && format !== 'matrix') problem = `must be "number", "float32" or "matrix", got ${String(format)}`;
-  if (problem !== undefined) throw new ClipValidationError([{ path: ['embeddingFormat'], message: problem }], 'Invalid batch options');
+  const problem =
+    format === 'matrix' && oneAtATime
+      ? `${oneAtATime} yields one vector at a time: use "float32", not "matrix"`
+      : format === undefined || format === 'number' || format === 'float32' || format === 'matrix'
+        ? undefined
+        : `must be "number", "float32" or "matrix", got ${String(format)}`;
+  if (problem) throw new ClipValidationError([{ path: ['embeddingFormat'], message: problem }], 'Invalid batch options');
 }
 
 /** A list helper's job: its vectors in the job's format, as a list (`runBatches`) or as one `EmbeddingMatrix`. */
@@ -164,7 +167,7 @@ export const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatc
 export function embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions, helper: 'list' | 'stream') {
   checkBatchInputs(inputs, `${kind}s`);
   const job = resolveBatchOptions(options, kind === 'image' ? IMAGE_BATCHES : TEXT_BATCHES);
-  checkEmbeddingFormat(options.embeddingFormat, helper === 'stream' ? 'a stream yields one vector at a time' : undefined);
+  checkEmbeddingFormat(options.embeddingFormat, helper === 'stream' ? 'a stream' : undefined);
   checkListInputs(inputs, kind);
   return { ...job, retryAlone: blamesInputs };
 }

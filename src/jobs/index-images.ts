@@ -29,7 +29,7 @@ export interface IndexReport {
 
 /** Checks an indexing job's options: those of an image job, but its vectors go to the store one at a time, never as a matrix. */
 export function resolveIndexJob(options: Omit<BatchJobOptions, 'embeddingFormat'>): ResolvedBatchOptions {
-  checkEmbeddingFormat((options as BatchJobOptions).embeddingFormat, 'indexImages writes each vector to the store as it arrives');
+  checkEmbeddingFormat((options as BatchJobOptions).embeddingFormat, 'indexImages, built on a stream,');
   return resolveBatchOptions(options, IMAGE_BATCHES);
 }
 
