@@ -4,7 +4,9 @@ export { ClipClient } from './client/client.js';
 export type { ApiKeyTransport, BatchJobOptions, ClipClientOptions, RequestOptions } from './client/client.js';
 export type { CompareManyOptions } from './client/client.js';
 export type { BatchFailure, BatchInputs, BatchMeta, BatchOptions, BatchProgress, BatchResults } from './jobs/batch.js';
-export type { EmbeddingFormat, EmbeddingItem, EmbeddingList, EmbeddingOf, EmbeddingStreamItem } from './jobs/embeddings.js';
+export type { EmbeddingFormat, EmbeddingItem, EmbeddingList, EmbeddingOf, EmbeddingStreamItem, StreamJobOptions } from './jobs/embeddings.js';
+/** A type only: the list helpers make it (`embeddingFormat: 'matrix'`). */
+export type { EmbeddingMatrix } from './jobs/embedding-matrix.js';
 export type { IndexReport, IndexSourceItem } from './jobs/index-images.js';
 export type { StoreSearchOptions, VectorStore } from './vectors/store.js';
 export type { FetchFunction, FetchInit, FetchResponse } from './transport/fetch.js';

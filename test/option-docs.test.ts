@@ -48,6 +48,7 @@ describe('option documentation', () => {
       'RequestOptions',
       'SaveOptions',
       'StoreSearchOptions',
+      'StreamJobOptions',
     ]);
   });
 

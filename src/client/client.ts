@@ -18,12 +18,14 @@ import {
   embeddingJob,
   IMAGE_BATCHES,
   inFormat,
+  runEmbeddingJob,
   TEXT_BATCHES,
   type BatchJobOptions,
   type EmbeddingList,
   type EmbeddingStreamItem,
+  type StreamJobOptions,
 } from '../jobs/embeddings.js';
-import { checkIndexList, runIndexJob, type IndexReport, type IndexSourceItem } from '../jobs/index-images.js';
+import { checkIndexList, resolveIndexJob, runIndexJob, type IndexReport, type IndexSourceItem } from '../jobs/index-images.js';
 import { streamBatches } from '../jobs/stream.js';
 import {
   LabelEmbeddingCache,
@@ -189,37 +191,38 @@ export class ClipClient {
 
   /**
    * Embeds any number of images, `batchSize` (at most 8) per request and `concurrency` requests at
-   * a time; resolves to one embedding per image, in input order, with `meta` (requests, time). A
-   * list is checked whole before the first request; an async iterable (a stream of file reads, say)
-   * is read as the job goes. A failed request (after its retries) stops the job with
-   * `ClipBatchError`, which keeps every result that completed; with `onError: 'skip'` the job goes
-   * on and the failed inputs are holes, listed in the result's `failed`.
+   * a time; resolves to one embedding per image, in input order, with `meta` (requests, time), or
+   * with `embeddingFormat: 'matrix'` to one `EmbeddingMatrix` of them all. A list is checked whole
+   * before the first request; an async iterable (a stream of file reads, say) is read as the job
+   * goes. A failed request (after its retries) stops the job with `ClipBatchError`, which keeps every
+   * result that completed; with `onError: 'skip'` the job goes on and the failed inputs are holes,
+   * listed in the result's `failed`.
    */
   async embedImages<O extends BatchJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & BatchJobOptions): Promise<EmbeddingList<O>> {
-    const job = this.#embeddingJob(images, 'image', options);
-    return (await runBatches(images, job, (batch, signal, released) => this.#embedImageBatch(batch, options, signal, released))) as EmbeddingList<O>;
+    const job = this.#embeddingJob(images, 'image', options, 'list');
+    return (await runEmbeddingJob(images, job, options?.embeddingFormat, (batch, signal, released) => this.#embedImageBatch(batch, options, signal, released))) as EmbeddingList<O>;
   }
 
   /** Like `embedImages`, for texts: 32 per request by default, any number allowed. */
   async embedTexts<O extends BatchJobOptions = {}>(texts: BatchInputs<string>, options?: O & BatchJobOptions): Promise<EmbeddingList<O>> {
-    const job = this.#embeddingJob(texts, 'text', options);
-    return (await runBatches(texts, job, (batch, signal, released) => this.#embedTextBatch(batch, options, signal, released))) as EmbeddingList<O>;
+    const job = this.#embeddingJob(texts, 'text', options, 'list');
+    return (await runEmbeddingJob(texts, job, options?.embeddingFormat, (batch, signal, released) => this.#embedTextBatch(batch, options, signal, released))) as EmbeddingList<O>;
   }
 
   /**
-   * Like `embedImages`, as an async iterable of `{ index, embedding }` in input order, yielded as
-   * results arrive: at most `concurrency` requests run and as many batches wait for the consumer,
-   * so a slow loop holds new requests back. Leaving the loop early cancels the requests in flight
-   * and closes the source. With `onError: 'skip'`, failed inputs come as `{ index, error }`.
+   * Like `embedImages` (any format but `'matrix'`), as an async iterable of `{ index, embedding }` in
+   * input order, yielded as results arrive: at most `concurrency` requests run and as many batches
+   * wait for the consumer, so a slow loop holds new requests back. Leaving the loop early cancels the
+   * requests in flight and closes the source. With `onError: 'skip'`, failed inputs come as `{ index, error }`.
    */
-  embedImagesStream<O extends BatchJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & BatchJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
-    const job = this.#embeddingJob(images, 'image', options);
+  embedImagesStream<O extends StreamJobOptions = {}>(images: BatchInputs<ImageInput>, options?: O & StreamJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
+    const job = this.#embeddingJob(images, 'image', options, 'stream');
     return embeddingItems(streamBatches(images, job, (batch, signal, released) => this.#embedImageBatch(batch, options, signal, released))) as AsyncIterableIterator<EmbeddingStreamItem<O>>;
   }
 
   /** Like `embedImagesStream`, for texts: 32 per request by default. */
-  embedTextsStream<O extends BatchJobOptions = {}>(texts: BatchInputs<string>, options?: O & BatchJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
-    const job = this.#embeddingJob(texts, 'text', options);
+  embedTextsStream<O extends StreamJobOptions = {}>(texts: BatchInputs<string>, options?: O & StreamJobOptions): AsyncIterableIterator<EmbeddingStreamItem<O>> {
+    const job = this.#embeddingJob(texts, 'text', options, 'stream');
     return embeddingItems(streamBatches(texts, job, (batch, signal, released) => this.#embedTextBatch(batch, options, signal, released))) as AsyncIterableIterator<EmbeddingStreamItem<O>>;
   }
 
@@ -237,7 +240,7 @@ export class ClipClient {
   ): Promise<IndexReport> {
     checkOptionNames(options, BATCH_JOB_OPTION_NAMES, 'Invalid batch options');
     checkBatchInputs(source, 'entries');
-    const job = resolveBatchOptions(options, IMAGE_BATCHES);
+    const job = resolveIndexJob(options);
     checkIndexList(source, (images) => checkListInputs(images, 'image'));
     const clipVersion = checkStoreMatchesClient(store, options.clipVersion ?? this.clipVersion);
     return runIndexJob(store, source, job, async (image, signal, released) => {
@@ -247,9 +250,9 @@ export class ClipClient {
   }
 
   /** A job's checks before anything is read or sent: the option names, then `embeddingJob`'s. */
-  #embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions = {}) {
+  #embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions = {}, helper: 'list' | 'stream') {
     checkOptionNames(options, BATCH_JOB_OPTION_NAMES, 'Invalid batch options');
-    return embeddingJob(inputs, kind, options);
+    return embeddingJob(inputs, kind, options, helper);
   }
 
   async #embedImageBatch(image: ImageInput[], options: BatchJobOptions = {}, signal: AbortSignal, released: () => void) {

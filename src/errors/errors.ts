@@ -207,7 +207,9 @@ export class ClipBatchError<R = unknown> extends ClipError {
   readonly completed: number;
   /**
    * Every result that completed, at its input's index; a sparse array (inputs not done are holes).
-   * A list helper's error holds all of them; a stream's, those it had not yielded yet.
+   * A list helper's error holds all of them; a stream's, those it had not yielded yet. With
+   * `embeddingFormat: 'matrix'`, they are the completed rows, as `Float32Array` views of the buffer
+   * the matrix was being written in.
    */
   readonly results: readonly (R | undefined)[];
   /** The inputs of the failed request, each with the request's error. */

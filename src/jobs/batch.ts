@@ -118,29 +118,49 @@ export async function runBatches<T, R>(
   options: ResolvedBatchOptions,
   send: (items: T[], signal: AbortSignal, released: () => void) => Promise<readonly R[]>,
 ): Promise<BatchResults<R>> {
-  const started = performance.now();
-  let requests = 0;
-  const counted = (items: T[], signal: AbortSignal, released: () => void) => {
-    requests++;
-    return send(items, signal, released);
-  };
   const results: R[] = [];
-  const failed: BatchFailure[] = [];
-  try {
-    for await (const outcome of streamBatches(inputs, options, counted)) {
-      if ('error' in outcome) failed.push({ index: outcome.index, error: outcome.error });
-      else results[outcome.index] = outcome.value as R;
-    }
-  } catch (error) {
-    if (!(error instanceof ClipBatchError)) throw error;
-    error.results.forEach((value, index) => (results[index] = value as R));
-    throw new ClipBatchError({ start: error.start, end: error.end, completed: error.completed, cause: error.cause, results });
-  }
-  if (failed.length > 0) results.length = Math.max(results.length, failed[failed.length - 1]!.index + 1);
-  const meta: BatchMeta = { requests, elapsedMs: performance.now() - started };
+  const keep = (value: unknown, index: number) => (results[index] = value as R);
+  const { meta, failed, count } = await collectBatches(inputs, options, send, keep, (kept) => {
+    kept.forEach(keep);
+    return results;
+  });
+  results.length = count;
   Object.defineProperty(results, 'meta', { value: meta, enumerable: false });
   Object.defineProperty(results, 'failed', { value: failed, enumerable: false });
   return results as BatchResults<R>;
+}
+
+/**
+ * The loop of a list job: runs it through `streamBatches`, hands each result to `keep`, and resolves
+ * to the job's `meta`, its failures and its input count. A `ClipBatchError` the job ends in is
+ * thrown again with the `results` that `kept` makes of those it carried and the `count` taken.
+ */
+export async function collectBatches<T, R>(
+  inputs: BatchInputs<T>,
+  options: ResolvedBatchOptions,
+  send: (items: T[], signal: AbortSignal, released: () => void, start: number) => Promise<readonly R[]>,
+  keep: (value: R, index: number) => void,
+  kept: (results: readonly (R | undefined)[], count: number) => readonly unknown[],
+): Promise<{ meta: BatchMeta; failed: BatchFailure[]; count: number }> {
+  const started = performance.now();
+  let requests = 0;
+  const counted = (items: T[], signal: AbortSignal, released: () => void, start: number) => {
+    requests++;
+    return send(items, signal, released, start);
+  };
+  const failed: BatchFailure[] = [];
+  let count = 0;
+  try {
+    for await (const outcome of streamBatches(inputs, options, counted)) {
+      count++;
+      if ('error' in outcome) failed.push({ index: outcome.index, error: outcome.error });
+      else keep(outcome.value as R, outcome.index);
+    }
+  } catch (error) {
+    if (!(error instanceof ClipBatchError)) throw error;
+    throw new ClipBatchError({ start: error.start, end: error.end, completed: error.completed, cause: error.cause, results: kept(error.results as (R | undefined)[], count) });
+  }
+  return { meta: { requests, elapsedMs: performance.now() - started }, failed, count };
 }
 
 type Similarity = number[] | Record<string, number>;

@@ -5,18 +5,32 @@
 import { ClipApiError, ClipValidationError, type ValidationIssue } from '../errors/errors.js';
 import type { ClipVersion } from '../wire/clip-versions.js';
 import { MAX_ITEMS_PER_REQUEST, toWireImage } from '../wire/images.js';
-import { checkBatchInputs, DEFAULT_TEXT_BATCH_SIZE, resolveBatchOptions, type BatchOptions, type BatchResults } from './batch.js';
+import { checkBatchInputs, DEFAULT_TEXT_BATCH_SIZE, resolveBatchOptions, runBatches, type BatchInputs, type BatchOptions, type BatchResults, type ResolvedBatchOptions } from './batch.js';
+import { runMatrixJob, type EmbeddingMatrix } from './embedding-matrix.js';
 import type { BatchOutcome } from './stream.js';
 
-/** How a job hands back each vector: `'number'` (a `number[]`) or `'float32'` (a `Float32Array`, half the memory). */
-export type EmbeddingFormat = 'number' | 'float32';
+/**
+ * How a job hands back its vectors: `'number'` (each a `number[]`), `'float32'` (each a
+ * `Float32Array`, half the memory), or, for the list helpers only, `'matrix'` (one
+ * `EmbeddingMatrix`: every vector in a single `Float32Array`, with no object per vector).
+ */
+export type EmbeddingFormat = 'number' | 'float32' | 'matrix';
 
 /** Options of a batch job: see `BatchOptions`; `clipVersion` applies to every request of the job. */
 export interface BatchJobOptions extends BatchOptions {
   /** CLIP model for every request of the job. Default: the client's `clipVersion`. */
   clipVersion?: ClipVersion | undefined;
-  /** Each vector as a `number[]` or as a `Float32Array`. Default: `'number'`. */
+  /**
+   * Each vector as a `number[]` or as a `Float32Array`, or (`embedTexts` and `embedImages` only)
+   * all of them as one `EmbeddingMatrix`. Default: `'number'`.
+   */
   embeddingFormat?: EmbeddingFormat | undefined;
+}
+
+/** Options of a stream helper: those of a batch job, but a stream yields one vector at a time, so never `'matrix'`. */
+export interface StreamJobOptions extends BatchJobOptions {
+  /** Each vector as a `number[]` or as a `Float32Array`. Default: `'number'`. */
+  embeddingFormat?: 'number' | 'float32' | undefined;
 }
 
 /** The type of option `K` in options `O`, `undefined` when not given. */
@@ -38,12 +52,20 @@ export type EmbeddingItem<E = number[]> = { index: number; embedding: E; error?:
 /** What an embedding stream with options `O` yields. */
 export type EmbeddingStreamItem<O> = Skips<O> extends false ? { index: number; embedding: EmbeddingOf<O>; error?: undefined } : EmbeddingItem<EmbeddingOf<O>>;
 
+/** The list of vectors a list helper with options `O` resolves to, in the `'number'` and `'float32'` formats. */
+type VectorList<O> = BatchResults<Skips<O> extends false ? EmbeddingOf<O> : EmbeddingOf<O> | undefined>;
+
 /**
  * What a list helper with options `O` resolves to: one vector per input in input order, with
  * non-enumerable `meta` and `failed`. With `onError: 'skip'`, a failed input's place is a hole
- * (`undefined`), and `failed` lists it with its error.
+ * (`undefined`), and `failed` lists it with its error. With `embeddingFormat: 'matrix'`, one
+ * `EmbeddingMatrix` holding every vector.
  */
-export type EmbeddingList<O> = BatchResults<Skips<O> extends false ? EmbeddingOf<O> : EmbeddingOf<O> | undefined>;
+export type EmbeddingList<O> = [Field<O, 'embeddingFormat'>] extends ['matrix']
+  ? EmbeddingMatrix
+  : [Field<O, 'embeddingFormat'>] extends ['number' | 'float32' | undefined]
+    ? VectorList<O>
+    : VectorList<O> | EmbeddingMatrix;
 
 /** Problems reported for a list before its first request; the rest are counted, so that a huge bad list costs little. */
 const MAX_LISTED_PROBLEMS = 10;
@@ -104,11 +126,28 @@ export function inFormat(embeddings: number[][], format: EmbeddingFormat | undef
   });
 }
 
-/** Refuses an `embeddingFormat` the job cannot give. */
-export function checkEmbeddingFormat(format: unknown): void {
-  if (format !== undefined && format !== 'number' && format !== 'float32') {
-    throw new ClipValidationError([{ path: ['embeddingFormat'], message: `must be "number" or "float32", got ${String(format)}` }], 'Invalid batch options');
-  }
+/**
+ * Refuses an `embeddingFormat` the job cannot give; `oneAtATime` names a job that yields its vectors
+ * one at a time (a stream, `indexImages`), which cannot give `'matrix'`.
+ */
+export function checkEmbeddingFormat(format: unknown, oneAtATime?: string): void {
+  const problem =
+    format === 'matrix' && oneAtATime
+      ? `${oneAtATime} yields one vector at a time: use "float32", not "matrix"`
+      : format === undefined || format === 'number' || format === 'float32' || format === 'matrix'
+        ? undefined
+        : `must be "number", "float32" or "matrix", got ${String(format)}`;
+  if (problem) throw new ClipValidationError([{ path: ['embeddingFormat'], message: problem }], 'Invalid batch options');
+}
+
+/** A list helper's job: its vectors in the job's format, as a list (`runBatches`) or as one `EmbeddingMatrix`. */
+export function runEmbeddingJob<T>(
+  inputs: BatchInputs<T>,
+  job: ResolvedBatchOptions,
+  format: EmbeddingFormat | undefined,
+  send: (items: T[], signal: AbortSignal, released: () => void) => Promise<readonly (number[] | Float32Array)[]>,
+): Promise<BatchResults<number[] | Float32Array> | EmbeddingMatrix> {
+  return format === 'matrix' ? runMatrixJob(inputs, job, send) : runBatches(inputs, job, send);
 }
 
 /** A job's outcomes as embedding stream items. */
@@ -121,11 +160,14 @@ export const IMAGE_BATCHES = { defaultBatchSize: MAX_ITEMS_PER_REQUEST, maxBatch
 /** Texts: 32 per request by default, any number allowed. */
 export const TEXT_BATCHES = { defaultBatchSize: DEFAULT_TEXT_BATCH_SIZE, maxBatchSize: Number.POSITIVE_INFINITY };
 
-/** A job's checks before anything is read or sent: the inputs, the options, and a list's every item. */
-export function embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions) {
+/**
+ * A job's checks before anything is read or sent: the inputs, the options (a stream's refuse
+ * `'matrix'`), and a list's every item.
+ */
+export function embeddingJob(inputs: unknown, kind: 'image' | 'text', options: BatchJobOptions, helper: 'list' | 'stream') {
   checkBatchInputs(inputs, `${kind}s`);
   const job = resolveBatchOptions(options, kind === 'image' ? IMAGE_BATCHES : TEXT_BATCHES);
-  checkEmbeddingFormat(options.embeddingFormat);
+  checkEmbeddingFormat(options.embeddingFormat, helper === 'stream' ? 'a stream' : undefined);
   checkListInputs(inputs, kind);
   return { ...job, retryAlone: blamesInputs };
 }

@@ -7,8 +7,8 @@ import { nextTurn } from '../platform/next-turn.js';
 import type { IndexEntry } from '../vectors/embedding-index.js';
 import type { VectorStore } from '../vectors/store.js';
 import type { ImageInput } from '../wire/images.js';
-import type { BatchInputs, ResolvedBatchOptions } from './batch.js';
-import { blamesInputs } from './embeddings.js';
+import { resolveBatchOptions, type BatchInputs, type ResolvedBatchOptions } from './batch.js';
+import { blamesInputs, checkEmbeddingFormat, IMAGE_BATCHES, type BatchJobOptions } from './embeddings.js';
 import { streamBatches } from './stream.js';
 
 /** One image of a collection to index, under its id. */
@@ -30,6 +30,12 @@ export interface IndexReport {
 
 /** Most rows one `addMany` writes; past it, the job waits for the store. */
 const MAX_WRITE_ROWS = 1_000;
+
+/** Checks an indexing job's options: those of an image job, but its vectors go to the store as they come, never as a matrix. */
+export function resolveIndexJob(options: Omit<BatchJobOptions, 'embeddingFormat'>): ResolvedBatchOptions {
+  checkEmbeddingFormat((options as BatchJobOptions).embeddingFormat, 'indexImages, built on a stream,');
+  return resolveBatchOptions(options, IMAGE_BATCHES);
+}
 
 /**
  * Runs an indexing job. Every entry is looked up in the store before it is sent. The embedded rows

@@ -32,12 +32,13 @@ const noop = () => {};
  * when the caller's signal fires, no new batch starts, the requests in flight are aborted, and once
  * they have settled the iteration throws: `ClipBatchError` (carrying the completed results not yet
  * yielded), `ClipAbortError`, or the caller's own error from the source or `onProgress`. Leaving the
- * loop early aborts the requests in flight and closes the source.
+ * loop early aborts the requests in flight and closes the source. `send` is given a request's
+ * inputs, its signal, and the index of its first input in the job.
  */
 export async function* streamBatches<T, R>(
   inputs: BatchInputs<T>,
   options: ResolvedBatchOptions,
-  send: (items: T[], signal: AbortSignal, released: () => void) => Promise<readonly R[]>,
+  send: (items: T[], signal: AbortSignal, released: () => void, start: number) => Promise<readonly R[]>,
 ): AsyncGenerator<BatchOutcome<R>, void, undefined> {
   const { batchSize, concurrency, onProgress, signal, onError, retryAlone } = options;
   if (signal?.aborted) throw new ClipAbortError('Batch job was aborted before it started', { cause: signal.reason });
@@ -85,11 +86,11 @@ export async function* streamBatches<T, R>(
     onProgress?.({ done, total });
   };
 
-  const sendOne = async (items: T[], released: () => void = noop): Promise<readonly R[]> => {
+  const sendOne = async (items: T[], start: number, released: () => void = noop): Promise<readonly R[]> => {
     const request = new AbortController();
     requests.add(request);
     try {
-      return await send(items, request.signal, released);
+      return await send(items, request.signal, released, start);
     } finally {
       requests.delete(request);
     }
@@ -101,7 +102,7 @@ export async function* streamBatches<T, R>(
     for (const [i, item] of items.entries()) {
       if (stopped) break;
       try {
-        outcomes.push({ index: start + i, value: (await sendOne([item]))[0]! });
+        outcomes.push({ index: start + i, value: (await sendOne([item], start + i))[0]! });
       } catch (alone) {
         outcomes.push({ index: start + i, error: alone });
       }
@@ -117,7 +118,7 @@ export async function* streamBatches<T, R>(
     };
     let outcomes: BatchOutcome<R>[];
     try {
-      const values = await sendOne(items, released);
+      const values = await sendOne(items, start, released);
       outcomes = values.map((value, i) => ({ index: start + i, value }));
     } catch (error) {
       if (stopped) return;

@@ -11,6 +11,7 @@ import {
   type ClassifyOptions,
   type ClipClientOptions,
   type CompareRequest,
+  type EmbeddingMatrix,
   type FetchFunction,
   type RequestOptions,
   type RetryOn,
@@ -89,6 +90,27 @@ export async function conveniences(clip: ClipClient): Promise<string | undefined
   await clip.embedText({ text: 'a cat' }, { timeout: 5 });
   await partial.close();
   return (label ?? '') + labels.meta.requestId;
+}
+
+/** True only when A and B are the same type. */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+export async function matrices(clip: ClipClient, texts: string[]): Promise<number> {
+  const pending = clip.embedTexts(texts, { embeddingFormat: 'matrix' });
+  const isMatrix: Equal<typeof pending, Promise<EmbeddingMatrix>> = true;
+  const skipping: Equal<ReturnType<typeof clip.embedImages<{ embeddingFormat: 'matrix'; onError: 'skip' }>>, Promise<EmbeddingMatrix>> = true;
+  const matrix = await pending;
+  const row: Float32Array | undefined = matrix.row(0);
+  const data: Float32Array = matrix.data;
+  const rows: (Float32Array | undefined)[] = [...matrix];
+  // @ts-expect-error: a matrix is not a list of vectors: its rows are read with row(i)
+  matrix[0];
+  // @ts-expect-error: a stream yields one vector at a time, never a matrix
+  clip.embedTextsStream(texts, { embeddingFormat: 'matrix' });
+  // The other formats still give lists.
+  const numbers: number[][] = await clip.embedTexts(texts);
+  const floats: Float32Array[] = await clip.embedTexts(texts, { embeddingFormat: 'float32' });
+  return Number(isMatrix) + Number(skipping) + (row?.length ?? 0) + data.length + rows.length + matrix.failed.length + matrix.meta.requests + numbers.length + floats.length;
 }
 
 export function errors(error: unknown): string {
