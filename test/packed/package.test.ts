@@ -16,10 +16,10 @@ const tarball = inject('tarball');
 
 /**
  * The SDK's own code an application loads with `import ... from 'roboflow-clip'` (the client with every
- * method, the errors, the constants), dependencies left out, minified and gzipped: 21.5 kB at most,
+ * method, the errors, the constants), dependencies left out, minified and gzipped: 22.9 kB at most,
  * which keeps a margin of about 0.8 kB over today's build.
  */
-const SIZE_BUDGET_BYTES = 21_500;
+const SIZE_BUDGET_BYTES = 22_900;
 /** The vector index and the similarity math, which only applications that import `roboflow-clip/vectors` load. */
 const VECTORS_BUDGET_BYTES = 5_500;
 
