@@ -218,6 +218,48 @@ describe('indexImages', () => {
     const error = await ctx.clip.indexImages(new EmbeddingIndex(), entries(3), { signal: AbortSignal.abort() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClipAbortError);
   });
+
+  it('looks the next entries up while the entries before them are sent', async () => {
+    const events: string[] = [];
+    const store = new AsyncStore();
+    Object.assign(store, { hasMany: async (ids: string[]) => (events.push(`lookup ${ids[0]}`), ids.map(() => false)) });
+    const onProgress = ({ done }: { done: number }) => void events.push(`progress ${done}`);
+    await ctx.clip.indexImages(store, entries(24), { batchSize: 8, concurrency: 1, onProgress });
+    expect(events.indexOf('lookup photo-8')).toBeLessThan(events.indexOf('progress 8'));
+    expect(events.filter((e) => e.startsWith('lookup'))).toEqual(['lookup photo-0', 'lookup photo-8', 'lookup photo-16']);
+  });
+
+  it('an abort ends the job while its source waits for an entry that never comes', async () => {
+    let closed = false;
+    async function* stalls() {
+      try {
+        yield* entries(8);
+        await new Promise(() => {});
+      } finally {
+        closed = true;
+      }
+    }
+    const controller = new AbortController();
+    const onProgress = ({ done }: { done: number }) => void (done === 8 && controller.abort());
+    const job = ctx.clip.indexImages(new EmbeddingIndex(), stalls(), { batchSize: 8, concurrency: 1, signal: controller.signal, onProgress });
+    await expect(job).rejects.toBeInstanceOf(ClipAbortError);
+    expect(closed).toBe(false);
+  });
+
+  it('closes a source it leaves early once no read of it is pending', async () => {
+    let closed = false;
+    function* source() {
+      try {
+        yield* entries(40);
+      } finally {
+        closed = true;
+      }
+    }
+    const controller = new AbortController();
+    const onProgress = ({ done }: { done: number }) => void (done === 8 && controller.abort());
+    await expect(ctx.clip.indexImages(new EmbeddingIndex(), source(), { batchSize: 8, concurrency: 1, signal: controller.signal, onProgress })).rejects.toBeInstanceOf(ClipAbortError);
+    expect(closed).toBe(true);
+  });
 });
 
 describe('searchText and searchImage on any VectorStore', () => {

@@ -55,33 +55,57 @@ export async function runIndexJob<M>(
   // Entries are looked up a job's worth of requests at a time: one query for a database store.
   const lookupSize = job.batchSize * job.concurrency;
   let position = 0;
-  async function* unseen(): AsyncGenerator<IndexSourceItem<M>> {
-    let chunk: IndexSourceItem<M>[] = [];
-    for await (const entry of source) {
-      try {
-        entryId(entry);
-      } catch (error) {
-        // The entries before a bad one go out as they would have one at a time.
-        yield* newEntries(chunk);
-        throw error;
+  type Chunk = { entries: IndexSourceItem<M>[]; stored: boolean[]; ended: boolean; error?: { thrown: unknown } };
+  const iterator = (source as AsyncIterable<IndexSourceItem<M>>)[Symbol.asyncIterator]?.call(source) ?? (source as Iterable<IndexSourceItem<M>>)[Symbol.iterator]();
+  /** The next entries of the source, up to a bad one, with what the store holds of them. */
+  let reading = false;
+  const readChunk = async (): Promise<Chunk> => {
+    reading = true;
+    const entries: IndexSourceItem<M>[] = [];
+    let ended = false;
+    let error: { thrown: unknown } | undefined;
+    try {
+      while (entries.length < lookupSize) {
+        const step = await iterator.next();
+        if (step.done) {
+          ended = true;
+          break;
+        }
+        entryId(step.value);
+        entries.push(step.value);
       }
-      chunk.push(entry);
-      if (chunk.length < lookupSize) continue;
-      yield* newEntries(chunk);
-      chunk = [];
+    } catch (thrown) {
+      error = { thrown };
     }
-    yield* newEntries(chunk);
-  }
-  async function* newEntries(chunk: IndexSourceItem<M>[]): AsyncGenerator<IndexSourceItem<M>> {
-    const stored = await storedIds(store, chunk.map((entry) => entry.id));
-    for (const [i, entry] of chunk.entries()) {
-      if (stored[i] || queued.has(entry.id)) {
-        report.skipped++;
-        continue;
+    reading = false;
+    return { entries, stored: await storedIds(store, entries.map((entry) => entry.id)), ended, ...(error && { error }) };
+  };
+  // The next chunk is read and looked up while this one's entries go out.
+  async function* unseen(): AsyncGenerator<IndexSourceItem<M>> {
+    let next: Promise<Chunk> | undefined = readChunk();
+    try {
+      while (next) {
+        const chunk: Chunk = await next;
+        next = chunk.ended || chunk.error ? undefined : readChunk();
+        for (const [i, entry] of chunk.entries.entries()) {
+          if (chunk.stored[i] || queued.has(entry.id)) {
+            report.skipped++;
+            continue;
+          }
+          queued.add(entry.id);
+          pending.set(position++, entry);
+          yield entry;
+        }
+        // The entries before a bad one went out as they would have one at a time.
+        if (chunk.error) throw chunk.error.thrown;
       }
-      queued.add(entry.id);
-      pending.set(position++, entry);
-      yield entry;
+    } finally {
+      // Left early: the chunk read ahead is dropped, and the source closed once that read is over (it may never
+      // be, on a source that waits for something that will not come: then the job does not wait for it).
+      if (next) {
+        const close = next.catch(() => undefined).then(() => iterator.return?.());
+        if (!reading) await close;
+      }
     }
   }
   const writer = new StoreWriter(store, report, job.onError);
