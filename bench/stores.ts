@@ -51,7 +51,7 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 }
 
 export async function runStoreBench(options: StoreBenchOptions = {}): Promise<BenchRow[]> {
-  const { count = 100_000, queries: queryCount = 100, m = 16, efConstruction = 48, efSearch = 100 } = options;
+  const { count = 100_000, queries: queryCount = 100, m = 16, efConstruction = 64, efSearch = 100 } = options;
   const all = clusteredVectors({ count: count + queryCount, dimension: DIM, seed: 2026 });
   const vectors = all.slice(0, count);
   const queries = all.slice(count);
