@@ -33,7 +33,8 @@ const noop = () => {};
  * they have settled the iteration throws: `ClipBatchError` (carrying the completed results not yet
  * yielded), `ClipAbortError`, or the caller's own error from the source or `onProgress`. Leaving the
  * loop early aborts the requests in flight and closes the source. `send` is given a request's
- * inputs, its signal, and the index of its first input in the job.
+ * inputs, its signal, `released` (to call once the request's final answer is in, which frees its
+ * slot of `concurrency` while the answer is still being handled) and the index of its first input.
  */
 export async function* streamBatches<T, R>(
   inputs: BatchInputs<T>,
