@@ -187,8 +187,9 @@ class StoreWriter<M> {
         if (this.#onError === 'skip') {
           await this.#oneByOne(rows, error);
         } else {
-          const indexes = rows.map((row) => row.index);
-          this.#failure = new ClipBatchError({ start: Math.min(...indexes), end: Math.max(...indexes) + 1, completed: this.#report.added, cause: error });
+          // Rows are queued in input order.
+          const end = rows[rows.length - 1]!.index + 1;
+          this.#failure = new ClipBatchError({ start: rows[0]!.index, end, completed: this.#report.added, cause: error });
         }
       }
     }

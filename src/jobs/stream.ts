@@ -110,26 +110,37 @@ export async function* streamBatches<T, R>(
     }
     return outcomes;
   };
-  const runBatch = async (batch: Batch<R>, items: T[], release: () => void) => {
+  /** Runs one batch in a slot of `concurrency` that it holds until its answer is in, or until it settles. */
+  const runBatch = async (batch: Batch<R>, items: T[]) => {
     const { start } = batch;
     let holdsSlot = true;
-    const released = () => {
+    const release = () => {
+      if (!holdsSlot) return;
       holdsSlot = false;
-      release();
+      inFlight--;
+      notify();
     };
-    let outcomes: BatchOutcome<R>[];
     try {
-      const values = await sendOne(items, start, released);
-      outcomes = values.map((value, i) => ({ index: start + i, value }));
+      let outcomes: BatchOutcome<R>[];
+      try {
+        const values = await sendOne(items, start, release);
+        outcomes = values.map((value, i) => ({ index: start + i, value }));
+      } catch (error) {
+        if (stopped) return;
+        if (onError === 'stop') return stop({ kind: 'batch', start, end: start + items.length, cause: error });
+        outcomes = await skipping(items, start, error, holdsSlot);
+        if (stopped) return;
+      }
+      batch.outcomes = outcomes;
+      done += items.length;
+      report();
     } catch (error) {
-      if (stopped) return;
-      if (onError === 'stop') return stop({ kind: 'batch', start, end: start + items.length, cause: error });
-      outcomes = await skipping(items, start, error, holdsSlot);
-      if (stopped) return;
+      // What is thrown beyond the request's own failure comes from onProgress: the caller's error, rethrown as it is.
+      stop({ kind: 'error', error });
+    } finally {
+      // After stop(), so that no batch starts in a slot freed by a job that is stopping.
+      release();
     }
-    batch.outcomes = outcomes;
-    done += items.length;
-    report();
   };
 
   // One loop reads the source, so batches keep input order; it reads a batch only when a request may start.
@@ -158,21 +169,10 @@ export async function* streamBatches<T, R>(
         batches.push(batch);
         inFlight++;
         running++;
-        let slot = true;
-        const release = () => {
-          if (!slot) return;
-          slot = false;
-          inFlight--;
+        void runBatch(batch, items).finally(() => {
+          running--;
           notify();
-        };
-        // What runBatch throws beyond the request's own failure comes from onProgress: the caller's error, rethrown as it is.
-        void runBatch(batch, items, release)
-          .catch((error: unknown) => stop({ kind: 'error', error }))
-          .finally(() => {
-            running--;
-            release();
-            notify();
-          });
+        });
         start += items.length;
       }
     } catch (error) {
