@@ -5,7 +5,6 @@
  * Run alone: npx tsx bench/index-job.ts (ROBOFLOW_CLIP_BENCH_INDEX_IMAGES sets the image count,
  * default 20,000; ROBOFLOW_CLIP_TEST_PG names the server, else scripts/ci/postgres.sh starts one).
  */
-import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +16,7 @@ import { ClipClient, type VectorStore } from 'roboflow-clip';
 import { PgVectorStore } from 'roboflow-clip/pgvector';
 import { EmbeddingIndex } from 'roboflow-clip/vectors';
 import { binaryCopyChunks } from '../src/vectors/pg/copy.js';
-import { fmt, median, startBenchServer, type BenchRow } from './lib.js';
+import { fmt, median, postgresUrl, startBenchServer, type BenchRow } from './lib.js';
 
 export interface IndexJobBenchOptions {
   images?: number;
@@ -27,16 +26,6 @@ export interface IndexJobBenchOptions {
 
 const DIM = 512;
 const log = (line: string) => process.stderr.write(`    ${line}\n`);
-
-function serverUrl(given: string | undefined): string | undefined {
-  if (given) return given;
-  try {
-    const root = new URL('..', import.meta.url).pathname;
-    return execFileSync('bash', [`${root}scripts/ci/postgres.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
   const at = performance.now();
@@ -63,7 +52,7 @@ export async function runIndexJobBench(options: IndexJobBenchOptions = {}): Prom
   try {
     await embedOnly(); // warm-up: connections, JIT
 
-    const url = serverUrl(options.serverUrl);
+    const url = postgresUrl(options.serverUrl);
     if (!url) {
       log('no PostgreSQL server: the PostgreSQL figures are skipped');
     } else {

@@ -1,5 +1,5 @@
 /** Shared pieces of the benchmark: the server process, statistics, and a bounded in-flight driver. */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { BenchServerConfig } from './server.js';
@@ -79,3 +79,13 @@ export async function latencies(total: number, call: () => Promise<unknown>): Pr
 }
 
 export const fmt = (value: number, digits = 2) => value.toFixed(digits);
+
+/** The PostgreSQL server of the store figures: the one given, else one that scripts/ci/postgres.sh starts (as root); undefined when neither. */
+export function postgresUrl(given: string | undefined): string | undefined {
+  if (given) return given;
+  try {
+    return execFileSync('bash', [`${root}scripts/ci/postgres.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  } catch {
+    return undefined;
+  }
+}

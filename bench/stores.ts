@@ -6,7 +6,6 @@
  * Run alone: npx tsx bench/stores.ts (ROBOFLOW_CLIP_BENCH_STORE_ROWS sets the row count, default
  * 100,000; ROBOFLOW_CLIP_TEST_PG names the server, else scripts/ci/postgres.sh starts one).
  */
-import { execFileSync } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +17,7 @@ import { PgVectorStore } from '../src/pgvector.js';
 import { binaryCopyChunks } from '../src/vectors/pg/copy.js';
 import { EmbeddingIndex } from '../src/vectors.js';
 import { clusteredVectors } from '../test/helpers/clustered.js';
-import { fmt, median, type BenchRow } from './lib.js';
+import { fmt, median, postgresUrl, type BenchRow } from './lib.js';
 
 export interface StoreBenchOptions {
   count?: number;
@@ -33,16 +32,6 @@ export interface StoreBenchOptions {
 const DIM = 512;
 const BATCH = 10_000;
 const log = (line: string) => process.stderr.write(`    ${line}\n`);
-
-function serverUrl(given: string | undefined): string | undefined {
-  if (given) return given;
-  try {
-    const root = new URL('..', import.meta.url).pathname;
-    return execFileSync('bash', [`${root}scripts/ci/postgres.sh`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-  } catch {
-    return undefined;
-  }
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const at = performance.now();
@@ -86,7 +75,7 @@ export async function runStoreBench(options: StoreBenchOptions = {}): Promise<Be
     return { recall: found / (queries.length * 10), latencyMs: median(latency) };
   };
 
-  const url = serverUrl(options.serverUrl);
+  const url = postgresUrl(options.serverUrl);
   if (!url) {
     log('no PostgreSQL server (set ROBOFLOW_CLIP_TEST_PG or run as root for scripts/ci/postgres.sh): server figures skipped');
   } else {
