@@ -17,59 +17,47 @@ const HEADER_BYTES = SIGNATURE.length + 8;
 const JSONB_VERSION = 1;
 const encoder = new TextEncoder();
 
-/** The COPY stream for `rows`, in chunks of about `chunkBytes`, so that no batch is one huge buffer. */
+/**
+ * The COPY stream for `rows`, in chunks of about `chunkBytes`, so that no batch is one huge buffer.
+ * Rows are written straight into each chunk: no buffer of their own, no copy.
+ */
 export function* binaryCopyChunks(rows: readonly CopyRow[], dimension: number, chunkBytes = 1 << 20): Generator<Uint8Array> {
   const header = new Uint8Array(HEADER_BYTES);
   header.set(SIGNATURE);
   yield header;
-  let at = 0;
-  while (at < rows.length) {
-    const chunk: Uint8Array[] = [];
-    let bytes = 0;
-    while (at < rows.length && bytes < chunkBytes) {
-      const encoded = encodeRow(rows[at++]!, dimension);
-      chunk.push(encoded);
-      bytes += encoded.length;
-    }
-    yield concat(chunk, bytes);
-  }
-  yield new Uint8Array([0xff, 0xff]);
-}
-
-function encodeRow(row: CopyRow, dimension: number): Uint8Array {
-  const id = encoder.encode(row.id);
-  const metadata = row.metadataJson === undefined ? undefined : encoder.encode(row.metadataJson);
   const vectorBytes = 4 + 4 * dimension;
-  const size = 2 + (4 + id.length) + (4 + vectorBytes) + 4 + (metadata ? 1 + metadata.length : 0);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  let chunk = new Uint8Array(0);
+  let view = new DataView(chunk.buffer);
   let at = 0;
-  view.setInt16(at, 3);
-  at += 2;
-  view.setInt32(at, id.length);
-  out.set(id, at + 4);
-  at += 4 + id.length;
-  view.setInt32(at, vectorBytes);
-  view.setInt16(at + 4, dimension);
-  view.setInt16(at + 6, 0);
-  at += 8;
-  for (let j = 0; j < dimension; j++, at += 4) view.setFloat32(at, row.vector[j]!);
-  if (metadata) {
-    view.setInt32(at, 1 + metadata.length);
-    out[at + 4] = JSONB_VERSION;
-    out.set(metadata, at + 5);
-  } else {
-    view.setInt32(at, -1);
+  for (const row of rows) {
+    const { id, vector, metadataJson } = row;
+    // UTF-8 takes at most 3 bytes for each UTF-16 unit.
+    const most = 2 + (4 + 3 * id.length) + (4 + vectorBytes) + 4 + (metadataJson === undefined ? 0 : 1 + 3 * metadataJson.length);
+    if (at + most > chunk.length) {
+      if (at > 0) yield chunk.subarray(0, at);
+      chunk = new Uint8Array(Math.max(chunkBytes, most));
+      view = new DataView(chunk.buffer);
+      at = 0;
+    }
+    view.setInt16(at, 3);
+    const idBytes = encoder.encodeInto(id, chunk.subarray(at + 6)).written;
+    view.setInt32(at + 2, idBytes);
+    at += 6 + idBytes;
+    view.setInt32(at, vectorBytes);
+    view.setInt16(at + 4, dimension);
+    view.setInt16(at + 6, 0);
+    at += 8;
+    for (let j = 0; j < dimension; j++, at += 4) view.setFloat32(at, vector[j]!);
+    if (metadataJson === undefined) {
+      view.setInt32(at, -1);
+      at += 4;
+    } else {
+      chunk[at + 4] = JSONB_VERSION;
+      const metadataBytes = encoder.encodeInto(metadataJson, chunk.subarray(at + 5)).written;
+      view.setInt32(at, 1 + metadataBytes);
+      at += 5 + metadataBytes;
+    }
   }
-  return out;
-}
-
-function concat(parts: Uint8Array[], bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  if (at > 0) yield chunk.subarray(0, at);
+  yield new Uint8Array([0xff, 0xff]);
 }
