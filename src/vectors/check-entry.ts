@@ -11,15 +11,26 @@ export function vectorLength(vector: ArrayLike<number>, dimension: number | unde
   if (dimension !== undefined && vector.length !== dimension) {
     throw new EmbeddingIndexError('dimension_mismatch', `${what} has dimension ${vector.length}, ${holder} has dimension ${dimension}`);
   }
+  // A float array holds numbers only, so one pass tells all: a NaN or infinite component makes the
+  // sum of squares NaN or infinite. Other arrays, and sums out of range, take the component checks.
+  const length = vector instanceof Float32Array || vector instanceof Float64Array ? floatArrayLength(vector) : undefined;
+  if (length !== undefined) return length;
   for (let j = 0; j < vector.length; j++) {
     if (!Number.isFinite(vector[j])) {
       throw new EmbeddingIndexError('invalid_vector', `${what} component ${j} is ${vector[j]}, not finite`);
     }
   }
-  const length = l2Norm(vector);
-  if (length === 0) throw new EmbeddingIndexError('invalid_vector', `${what} is all zeros`);
-  if (length === Infinity) throw new EmbeddingIndexError('invalid_vector', `${what} is too large to normalise`);
-  return length;
+  const norm = l2Norm(vector);
+  if (norm === 0) throw new EmbeddingIndexError('invalid_vector', `${what} is all zeros`);
+  if (norm === Infinity) throw new EmbeddingIndexError('invalid_vector', `${what} is too large to normalise`);
+  return norm;
+}
+
+/** The Euclidean length of a float array whose sum of squares is in l2Norm's safe range, else undefined. */
+function floatArrayLength(vector: Float32Array | Float64Array): number | undefined {
+  let sq = 0;
+  for (let j = 0; j < vector.length; j++) sq += vector[j]! * vector[j]!;
+  return sq >= 1e-290 && sq <= 1e290 ? Math.sqrt(sq) : undefined;
 }
 
 export function checkId(id: unknown): asserts id is string {
