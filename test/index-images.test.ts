@@ -86,6 +86,18 @@ describe('indexImages', () => {
     ]);
   });
 
+  it("hands the store each vector as a Float32Array of the server's numbers", async () => {
+    const store = new AsyncStore<{ n: number }>();
+    const written: IndexEntry<{ n: number }>[] = [];
+    store.addMany = async (rows) => void written.push(...rows);
+    await ctx.clip.indexImages(store, entries(10));
+    expect(written.map((entry) => entry.id)).toEqual(entries(10).map((entry) => entry.id));
+    for (const [i, entry] of written.entries()) {
+      expect(entry.vector).toBeInstanceOf(Float32Array);
+      expect(entry.vector).toEqual(Float32Array.from(mockImageEmbedding({ type: 'url', value: url(i) })));
+    }
+  });
+
   it('skips ids the store already has, so a rerun sends only the rest, and ids the source repeats', async () => {
     const store = new EmbeddingIndex();
     await ctx.clip.indexImages(store, entries(5));

@@ -18,6 +18,7 @@ import {
   embeddingJob,
   IMAGE_BATCHES,
   inFormat,
+  keepsFloat32,
   runEmbeddingJob,
   TEXT_BATCHES,
   type BatchJobOptions,
@@ -244,7 +245,8 @@ export class ClipClient {
     checkIndexList(source, (images) => checkListInputs(images, 'image'));
     const clipVersion = checkStoreMatchesClient(store, options.clipVersion ?? this.clipVersion);
     return runIndexJob(store, source, job, async (image, signal, released) => {
-      const { embeddings } = await this.embedImage({ image, ...clipVersionField(clipVersion) }, batchRequestOptions(options, signal, released));
+      // Stores keep float32: the vectors are read as such.
+      const { embeddings } = await this.embedImage({ image, ...clipVersionField(clipVersion) }, batchRequestOptions(options, signal, released, true));
       return embeddings;
     });
   }
@@ -256,12 +258,12 @@ export class ClipClient {
   }
 
   async #embedImageBatch(image: ImageInput[], options: BatchJobOptions = {}, signal: AbortSignal, released: () => void) {
-    const { embeddings } = await this.embedImage({ image, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal, released));
+    const { embeddings } = await this.embedImage({ image, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal, released, keepsFloat32(options.embeddingFormat)));
     return inFormat(embeddings, options.embeddingFormat);
   }
 
   async #embedTextBatch(text: string[], options: BatchJobOptions = {}, signal: AbortSignal, released: () => void) {
-    const { embeddings } = await this.embedText({ text, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal, released));
+    const { embeddings } = await this.embedText({ text, ...clipVersionField(options.clipVersion) }, batchRequestOptions(options, signal, released, keepsFloat32(options.embeddingFormat)));
     return inFormat(embeddings, options.embeddingFormat);
   }
 

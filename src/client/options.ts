@@ -22,7 +22,7 @@ import { createTransport } from '../transport/default.js';
 import type { FetchFunction } from '../transport/fetch.js';
 import { CLIP_VERSIONS, isClipVersion, type ClipVersion } from '../wire/clip-versions.js';
 import { apiKeyQuery } from '../wire/schemas.js';
-import { ON_ANSWER } from '../jobs/embeddings.js';
+import { AS_FLOAT32, ON_ANSWER } from '../jobs/embeddings.js';
 import { checkBrowserKey, isHostedRoboflow, missingKeyError } from './key-checks.js';
 import { TransportLease } from './lifecycle.js';
 import { checkOptionNames, CLIENT_OPTION_NAMES, REQUEST_OPTION_NAMES } from './option-names.js';
@@ -220,8 +220,8 @@ export function callLimits(defaults: ResolvedOptions, options: RequestOptions | 
   if (badSignal) throw invalidOption('signal', badSignal, 'Invalid request options');
   const { signal, timeoutMs = defaults.timeoutMs, deadlineMs = defaults.deadlineMs, maxRetries = defaults.maxRetries } = options;
   const headers = options.headers && { ...defaults.requestBase.headers, ...lowerCaseNames(options.headers), ...defaults.keyHeaders };
-  const onAnswer = (options as { [ON_ANSWER]?: () => void })[ON_ANSWER];
-  return { signal, timeoutMs, deadlineMs, maxRetries, headers, startedAt, onAnswer };
+  const { [ON_ANSWER]: onAnswer, [AS_FLOAT32]: float32 } = options as { [ON_ANSWER]?: () => void; [AS_FLOAT32]?: boolean };
+  return { signal, timeoutMs, deadlineMs, maxRetries, headers, startedAt, onAnswer, float32 };
 }
 
 /** `ROBOFLOW_CLIP_LOG` or the option, checked; every line when only a logger is given. */

@@ -115,8 +115,9 @@ export function blamesInputs(error: unknown): boolean {
  * The vectors of one response in the job's format. Float32 vectors of one response are views of
  * one buffer: an ArrayBuffer of its own would cost each vector some 150 bytes more.
  */
-export function inFormat(embeddings: number[][], format: EmbeddingFormat | undefined): (number[] | Float32Array)[] {
-  if (format !== 'float32') return embeddings;
+export function inFormat(embeddings: (number[] | Float32Array)[], format: EmbeddingFormat | undefined): (number[] | Float32Array)[] {
+  // Answers read as float32 come as views of one buffer already.
+  if (format !== 'float32' || embeddings[0] instanceof Float32Array) return embeddings;
   const dimension = embeddings[0]?.length ?? 0;
   const buffer = new Float32Array(embeddings.length * dimension);
   return embeddings.map((vector, i) => {
@@ -178,7 +179,18 @@ export function embeddingJob(inputs: unknown, kind: 'image' | 'text', options: B
  */
 export const ON_ANSWER = Symbol('roboflow-clip.on-answer');
 
-/** Per-request options of a batch job's requests; `released` frees the request's slot once its answer is in. */
-export function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined, released?: () => void) {
-  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, extraBody: options.extraBody, [ON_ANSWER]: released };
+/** The request option, not part of the public ones, by which a job that keeps float32 vectors has them read as such. */
+export const AS_FLOAT32 = Symbol('roboflow-clip.as-float32');
+
+/**
+ * Per-request options of a batch job's requests; `released` frees the request's slot once its
+ * answer is in; `float32`: the job keeps its vectors as float32, so they are read as Float32Arrays.
+ */
+export function batchRequestOptions(options: BatchOptions, signal: AbortSignal | undefined, released?: () => void, float32 = false) {
+  return { signal, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, extraBody: options.extraBody, [ON_ANSWER]: released, [AS_FLOAT32]: float32 };
+}
+
+/** Whether a job's vectors end up as float32, so that its answers may be read straight into Float32Arrays. */
+export function keepsFloat32(format: EmbeddingFormat | undefined): boolean {
+  return format === 'float32' || format === 'matrix';
 }

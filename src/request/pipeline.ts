@@ -16,6 +16,7 @@ import {
 import { nextTurn } from '../platform/next-turn.js';
 import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
+import { parseFloat32Answer } from '../wire/float32-answer.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
 import { checkRequestSize, MAX_TIMER_MS } from './guards.js';
 import { attemptLine, nextCallId, outcomeLabel, type Logger } from './logger.js';
@@ -40,6 +41,8 @@ export interface CallLimits {
    * so that it goes out while this answer is parsed.
    */
   onAnswer?: (() => void) | undefined;
+  /** The caller keeps vectors as float32: a 2xx embedding answer is read straight into Float32Arrays where the transport gives its bytes. */
+  float32?: boolean | undefined;
 }
 
 /** What every request of a client shares, resolved once from its options. */
@@ -116,7 +119,7 @@ export class RequestSender {
           limits.onAnswer();
           await nextTurn();
         }
-        const result = this.#parseResult(response, check, attempt);
+        const result = this.#parseResult(response, check, attempt, limits.float32);
         if (!(result instanceof ClipResponseError)) {
           logger?.debug(attemptLine(callId, route, `HTTP ${response.status}`, attempt, performance.now() - attemptStarted));
           return withMeta(result as T, { status: response.status, headers: response.headers, elapsedMs: performance.now() - started });
@@ -161,10 +164,10 @@ export class RequestSender {
   }
 
   /** The checked result, or the ClipResponseError that says why the 2xx body is unusable. */
-  #parseResult(response: TransportResponse, check: ResponseCheck, attempts: number): object | ClipResponseError {
-    let body: unknown;
+  #parseResult(response: TransportResponse, check: ResponseCheck, attempts: number, float32: boolean | undefined): object | ClipResponseError {
+    let body: unknown = float32 && response.bytes ? parseFloat32Answer(response.bytes) : undefined;
     try {
-      body = JSON.parse(response.body);
+      body ??= JSON.parse(response.body);
     } catch {
       // The parser's own message quotes a slice of the body, which may cut a key in two: it is not kept.
       const text = this.#redactor.text(response.body);

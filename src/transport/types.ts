@@ -20,6 +20,8 @@ export interface TransportResponse {
   status: number;
   headers: ResponseHeaders;
   body: string;
+  /** The body as it came, where the transport holds it: an embedding answer can be read from it without decoding. */
+  bytes?: Uint8Array | undefined;
 }
 
 /**

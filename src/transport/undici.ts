@@ -94,8 +94,7 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (!this.#settle()) return;
     const chunks = this.#chunks;
-    const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, this.#size).toString('utf8');
-    this.#resolve({ status: this.#status, headers: this.#headers, body });
+    this.#resolve(new BufferedResponse(this.#status, this.#headers, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size)));
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -134,4 +133,22 @@ function flattenHeaders(raw: Record<string, string | string[] | undefined>): Res
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/** A response whose text is decoded from its bytes when first read: an answer read from its bytes never is. */
+class BufferedResponse implements TransportResponse {
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  readonly bytes: Buffer;
+  #text: string | undefined;
+
+  constructor(status: number, headers: ResponseHeaders, bytes: Buffer) {
+    this.status = status;
+    this.headers = headers;
+    this.bytes = bytes;
+  }
+
+  get body(): string {
+    return (this.#text ??= this.bytes.toString('utf8'));
+  }
 }

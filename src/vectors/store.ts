@@ -7,6 +7,7 @@
 /** One entry for `addMany`. */
 export interface IndexEntry<M> {
   id: string;
+  /** Any array of numbers; `indexImages` hands a store `Float32Array`s. */
   vector: ArrayLike<number>;
   metadata?: M | undefined;
 }
