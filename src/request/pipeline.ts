@@ -18,6 +18,7 @@ import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
 import { parseFloat32Answer } from '../wire/float32-answer.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
+import { wireJson } from '../wire/wire-json.js';
 import { checkRequestSize, MAX_TIMER_MS } from './guards.js';
 import { attemptLine, nextCallId, outcomeLabel, type Logger } from './logger.js';
 import { Redactor } from './redact.js';
@@ -201,7 +202,7 @@ function classifyFailure(error: ClipError, deadlineFirst: boolean): AttemptFailu
 /** The wire JSON; a body longer than the engine's longest string (several huge images) is refused as too large. */
 function serialise(payload: object): string {
   try {
-    return JSON.stringify(payload);
+    return wireJson(payload as Record<string, unknown>);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new ClipValidationError([{ path: [], message: 'the encoded body is longer than the longest string this runtime builds' }], 'Request too large');

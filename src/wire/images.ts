@@ -1,5 +1,6 @@
 import { ClipValidationError } from '../errors/errors.js';
 import { base64WithoutWhitespace, decodeBase64Head, encodeBase64, isValidBase64 } from './base64.js';
+import { checkedBase64 } from './wire-json.js';
 import { SAMPLE_BYTES, textInsteadOfImage } from './image-bytes.js';
 import { loadNodeFs } from '../platform/node-fs.js';
 
@@ -98,7 +99,7 @@ function fromBase64(given: string): WireImage | string {
   const { bytes, complete } = decodeBase64Head(value, SAMPLE_BYTES);
   const text = textInsteadOfImage(bytes, complete);
   if (text) return `base64 image decodes to ${text}${NOT_AN_IMAGE}`;
-  return { type: 'base64', value };
+  return checkedBase64(value);
 }
 
 const NOT_AN_IMAGE = ', not an encoded image (the server answers 400 Malformed base64 input image)';
@@ -107,7 +108,7 @@ function fromBytes(bytes: Uint8Array): WireImage | string {
   if (bytes.byteLength === 0) return 'image bytes are empty';
   const text = textInsteadOfImage(bytes.subarray(0, SAMPLE_BYTES), bytes.byteLength <= SAMPLE_BYTES);
   if (text) return `image bytes are ${text}${NOT_AN_IMAGE}`;
-  return encodedSizeProblem(bytes.byteLength) ?? { type: 'base64', value: encodeBase64(bytes) };
+  return encodedSizeProblem(bytes.byteLength) ?? checkedBase64(encodeBase64(bytes));
 }
 
 /**
