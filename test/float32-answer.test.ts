@@ -104,6 +104,14 @@ describe('parseFloat32Answer', () => {
     expect(Object.is((body.embeddings as Float32Array[])[0]![1], -0)).toBe(true);
   });
 
+  it('reads answers larger than any before it (32 x 512 numbers, then 64 x 768)', () => {
+    for (const [count, dimension] of [[32, 512], [64, 768]] as const) {
+      const embeddings = Array.from({ length: count }, (_, i) => Array.from({ length: dimension }, (_, j) => Math.fround(Math.sin(i * 1000 + j))));
+      const text = JSON.stringify({ embeddings });
+      expect(parsed(text)).toEqual(expected(text));
+    }
+  });
+
   it('gives the rows as Float32Arrays of equal length', () => {
     const body = parseFloat32Answer(bytes('{"embeddings":[[1,2],[3,4],[5,6]]}'))!;
     const rows = body.embeddings as Float32Array[];

@@ -85,8 +85,8 @@ function skipSpace(bytes: Uint8Array, at: number): number {
   return at;
 }
 
-/** Scratch space for the numbers of one answer, grown as needed and copied out at the end. */
-let scratch = new Float32Array(8 * 512);
+/** Scratch space for the numbers of one answer, made on first use, grown as needed and copied out at the end. */
+let scratch = new Float32Array(0);
 
 /** The list of rows at `at` (its `[`), or undefined for anything but a non-empty list of equal, non-empty rows of numbers. */
 function readRows(bytes: Uint8Array, at: number): { rows: Float32Array[]; end: number } | undefined {
@@ -104,7 +104,7 @@ function readRows(bytes: Uint8Array, at: number): { rows: Float32Array[]; end: n
       const value = readNumber(bytes, at);
       if (value !== value) return undefined;
       if (written === out.length) {
-        const grown = new Float32Array(out.length * 2);
+        const grown = new Float32Array(Math.max(out.length * 2, 8 * 512));
         grown.set(out);
         scratch = out = grown;
       }
