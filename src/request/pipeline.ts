@@ -16,7 +16,7 @@ import {
 import { nextTurn } from '../platform/next-turn.js';
 import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
-import { parseFloat32Answer } from '../wire/float32-answer.js';
+import { parseFloat32Answer } from '../wire/embedding-answer.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
 import { wireJson } from '../wire/wire-json.js';
 import { checkRequestSize, MAX_TIMER_MS } from './guards.js';

@@ -47,7 +47,7 @@ export function checkEmbeddings(body: unknown, expected: number): string | undef
   if (embeddings.length !== expected) return `server returned ${embeddings.length} embedding(s) for ${expected} input(s)`;
   for (let i = 0; i < expected; i++) {
     const vector: unknown = embeddings[i];
-    // A Float32Array is an answer read straight into float32 (see float32-answer.ts).
+    // A Float32Array is an answer read straight into float32 (see embedding-answer.ts).
     if (!(Array.isArray(vector) || vector instanceof Float32Array) || vector.length === 0) return `embedding ${i} is not a non-empty list of numbers`;
     // Embedding 0 passed this loop first, so it is a non-empty list.
     const dimension = (embeddings[0] as ArrayLike<unknown>).length;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ClipResponseError } from '../src/errors/errors.js';
 import { RequestSender } from '../src/request/pipeline.js';
 import type { TransportResponse } from '../src/transport/types.js';
-import { parseFloat32Answer } from '../src/wire/float32-answer.js';
+import { parseFloat32Answer } from '../src/wire/embedding-answer.js';
 import { checkEmbeddings } from '../src/wire/responses.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
