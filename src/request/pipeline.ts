@@ -16,7 +16,7 @@ import {
 import { nextTurn } from '../platform/next-turn.js';
 import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
-import { parseFloat32Answer } from '../wire/embedding-answer.js';
+import { parseEmbeddingAnswer } from '../wire/embedding-answer.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
 import { wireJson } from '../wire/wire-json.js';
 import { checkRequestSize, MAX_TIMER_MS } from './guards.js';
@@ -42,7 +42,7 @@ export interface CallLimits {
    * so that it goes out while this answer is parsed.
    */
   onAnswer?: (() => void) | undefined;
-  /** The caller keeps vectors as float32: a 2xx embedding answer is read straight into Float32Arrays where the transport gives its bytes. */
+  /** The caller keeps vectors as float32: a 2xx embedding answer read from its bytes gives Float32Arrays. */
   float32?: boolean | undefined;
 }
 
@@ -166,7 +166,8 @@ export class RequestSender {
 
   /** The checked result, or the ClipResponseError that says why the 2xx body is unusable. */
   #parseResult(response: TransportResponse, check: ResponseCheck, attempts: number, float32: boolean | undefined): object | ClipResponseError {
-    let body: unknown = float32 && response.bytes ? parseFloat32Answer(response.bytes) : undefined;
+    // An embedding answer is read from its bytes where the transport gives them; any other body, and any doubt, goes to JSON.parse.
+    let body: unknown = response.bytes ? parseEmbeddingAnswer(response.bytes, float32 === true) : undefined;
     try {
       body ??= JSON.parse(response.body);
     } catch {

@@ -1,11 +1,13 @@
 /**
- * An embedding answer read with its vectors straight into Float32Arrays, for the jobs that keep
- * vectors as float32 (`embeddingFormat: 'float32'` or `'matrix'`, and indexing into a store).
- * `JSON.parse` makes a double of every number and then an array of them, which is most of a batch
- * job's own time; this reads the bytes once. Every value equals `Math.fround` of what `JSON.parse`
- * gives. A body in any other shape, or with a value the short way cannot be sure of (within 2e-14
- * of a float32 rounding boundary, or with a decimal exponent past 22), is left to `JSON.parse` (the
- * caller's), which also gives its errors.
+ * An embedding answer read from its bytes, with each vector as `JSON.parse` would give it (a
+ * `number[]`) or, for the jobs that keep float32 (`embeddingFormat: 'float32'` or `'matrix'`, and
+ * indexing into a store), straight into Float32Arrays. `JSON.parse` goes through the text as a
+ * string and makes each number on its own, which is half of a request's time; this reads the bytes
+ * once. Every value equals what `JSON.parse` gives (`Math.fround` of it for float32): the digits go
+ * into an exact sum of two doubles, which one division by an exact power of ten places. A body in
+ * any other shape, or with a number the short way cannot be sure of (more than 17 significant
+ * digits, a decimal exponent past 22, a value within 1e-30 of halfway between two doubles), is left
+ * to `JSON.parse` (the caller's), which also gives its errors.
  */
 
 /** `"embeddings"`, byte by byte. */
@@ -44,17 +46,17 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 let end = 0;
 
 /**
- * The answer as `JSON.parse` would give it, but with `embeddings` a list of Float32Array views of
- * one buffer; undefined when the body is not a JSON object whose `embeddings` is a non-empty list
- * of equally long, non-empty lists of numbers that all fit in a float32.
+ * The answer as `JSON.parse` would give it, with `embeddings` a list of Float32Array views of one
+ * buffer when `float32`; undefined when the body is not a JSON object whose `embeddings` is a
+ * non-empty list of equally long, non-empty lists of numbers, or holds a number left to `JSON.parse`.
  */
-export function parseFloat32Answer(bytes: Uint8Array): Record<string, unknown> | undefined {
+export function parseEmbeddingAnswer(bytes: Uint8Array, float32: boolean): Record<string, unknown> | undefined {
   const key = findKey(bytes);
   if (key < 0) return undefined;
-  let at = skipSpace(bytes, key + KEY.length);
+  const at = skipSpace(bytes, key + KEY.length);
   if (bytes[at] !== Byte.Colon) return undefined;
   const listStart = skipSpace(bytes, at + 1);
-  const read = readRows(bytes, listStart);
+  const read = float32 ? readFloat32Rows(bytes, listStart) : readRows(bytes, listStart);
   if (!read) return undefined;
   // The rest of the body, with a placeholder where the list was: JSON.parse checks it whole.
   let rest: unknown;
@@ -65,7 +67,7 @@ export function parseFloat32Answer(bytes: Uint8Array): Record<string, unknown> |
   }
   // The key found must be the object's own (not one in a nested object, nor twice).
   if (typeof rest !== 'object' || rest === null || Array.isArray(rest) || (rest as { embeddings?: unknown }).embeddings !== 0) return undefined;
-  (rest as { embeddings: Float32Array[] }).embeddings = read.rows;
+  (rest as { embeddings: unknown }).embeddings = read.rows;
   return rest as Record<string, unknown>;
 }
 
@@ -85,11 +87,44 @@ function skipSpace(bytes: Uint8Array, at: number): number {
   return at;
 }
 
+/** The list of rows at `at` (its `[`) as arrays of doubles, or undefined (see `parseEmbeddingAnswer`). */
+function readRows(bytes: Uint8Array, at: number): { rows: number[][]; end: number } | undefined {
+  if (bytes[at] !== Byte.Open) return undefined;
+  const rows: number[][] = [];
+  at = skipSpace(bytes, at + 1);
+  for (;;) {
+    if (bytes[at] !== Byte.Open) return undefined;
+    at = skipSpace(bytes, at + 1);
+    const row: number[] = [];
+    for (;;) {
+      const value = readNumber(bytes, at);
+      if (value !== value) return undefined;
+      row.push(value);
+      at = skipSpace(bytes, end);
+      if (bytes[at] === Byte.Comma) {
+        at = skipSpace(bytes, at + 1);
+        continue;
+      }
+      if (bytes[at] !== Byte.Close) return undefined;
+      break;
+    }
+    if (rows.length > 0 && row.length !== rows[0]!.length) return undefined;
+    rows.push(row);
+    at = skipSpace(bytes, at + 1);
+    if (bytes[at] === Byte.Comma) {
+      at = skipSpace(bytes, at + 1);
+      continue;
+    }
+    if (bytes[at] !== Byte.Close) return undefined;
+    return { rows, end: at + 1 };
+  }
+}
+
 /** Scratch space for the numbers of one answer, made on first use, grown as needed and copied out at the end. */
 let scratch = new Float32Array(0);
 
-/** The list of rows at `at` (its `[`), or undefined for anything but a non-empty list of equal, non-empty rows of numbers. */
-function readRows(bytes: Uint8Array, at: number): { rows: Float32Array[]; end: number } | undefined {
+/** The list of rows at `at` (its `[`) as Float32Array views of one buffer, or undefined (see `parseEmbeddingAnswer`). */
+function readFloat32Rows(bytes: Uint8Array, at: number): { rows: Float32Array[]; end: number } | undefined {
   if (bytes[at] !== Byte.Open) return undefined;
   let count = 0;
   let dimension = 0;
@@ -135,33 +170,31 @@ function readRows(bytes: Uint8Array, at: number): { rows: Float32Array[]; end: n
 }
 
 /**
- * The JSON number at `at` as a float32 (setting `end`), or NaN when there is none, or when the short
- * way cannot be sure of its float32 (then the whole answer is left to JSON.parse: about one answer in
- * a few hundred of 8 x 512 numbers).
+ * The JSON number at `at` as the double `JSON.parse` makes of it (setting `end`), or NaN when there
+ * is none, or when the short way cannot be sure of it (then the whole answer is left to JSON.parse).
  */
 function readNumber(bytes: Uint8Array, at: number): number {
   // Past the end `c` is undefined, which no comparison below takes for a digit.
   let c = bytes[at]!;
   const negative = c === Byte.Minus;
   if (negative) c = bytes[++at]!;
-  // The first 15 significant digits, as an integer (exact in a double); `exponent` places its
-  // decimal point. Local constants: V8 folds them, as it does not a bundle's module `var`s.
-  const keptDigits = 15;
-  // More than the error of the short way (the digits past the 15th, one operation): ~1e-14, relative.
-  const margin = 2e-14;
+  // Up to 17 significant digits: the first 9 in `high`, the others (`lowDigits` of them) in `low`;
+  // `exponent` places the decimal point.
+  let high = 0;
+  let low = 0;
+  let lowDigits = 0;
   let digits = 0;
-  let kept = 0;
   let exponent = 0;
   if (c === Byte.Zero) {
     c = bytes[++at]!;
   } else if (c > Byte.Zero && c <= Byte.Nine) {
     do {
-      if (kept < keptDigits) {
-        digits = digits * 10 + (c - Byte.Zero);
-        kept++;
-      } else {
-        exponent++;
+      if (digits < 9) high = high * 10 + (c - Byte.Zero);
+      else {
+        low = low * 10 + (c - Byte.Zero);
+        lowDigits++;
       }
+      digits++;
       c = bytes[++at]!;
     } while (c >= Byte.Zero && c <= Byte.Nine);
   } else {
@@ -170,14 +203,22 @@ function readNumber(bytes: Uint8Array, at: number): number {
   if (c === Byte.Dot) {
     c = bytes[++at]!;
     if (!(c >= Byte.Zero && c <= Byte.Nine)) return Number.NaN;
-    do {
-      if (kept < keptDigits) {
-        digits = digits * 10 + (c - Byte.Zero);
-        if (digits !== 0) kept++;
+    if (digits === 0) {
+      while (c === Byte.Zero) {
         exponent--;
+        c = bytes[++at]!;
       }
+    }
+    while (c >= Byte.Zero && c <= Byte.Nine) {
+      if (digits < 9) high = high * 10 + (c - Byte.Zero);
+      else {
+        low = low * 10 + (c - Byte.Zero);
+        lowDigits++;
+      }
+      digits++;
+      exponent--;
       c = bytes[++at]!;
-    } while (c >= Byte.Zero && c <= Byte.Nine);
+    }
   }
   if (c === Byte.LowerE || c === Byte.UpperE) {
     c = bytes[++at]!;
@@ -186,18 +227,53 @@ function readNumber(bytes: Uint8Array, at: number): number {
     if (!(c >= Byte.Zero && c <= Byte.Nine)) return Number.NaN;
     let written = 0;
     do {
-      // Past 4 digits the value is out of float32's reach (or zero) whatever the digits: refused below.
+      // Past 4 digits the exponent is out of reach whatever the digits: refused below.
       if (written < 1e4) written = written * 10 + (c - Byte.Zero);
       c = bytes[++at]!;
     } while (c >= Byte.Zero && c <= Byte.Nine);
     exponent += negativeExponent ? -written : written;
   }
   end = at;
-  // Powers of ten past 1e22 are not exact in a double.
-  if (exponent > 22 || exponent < -22) return Number.NaN;
-  const value = exponent >= 0 ? digits * POWERS[exponent]! : digits / POWERS[-exponent]!;
-  const rounded = Math.fround(value);
-  // Every real number within `margin` of `value` rounds to the same float32, so the exact decimal does too.
-  if (Math.fround(value * (1 + margin)) !== rounded || Math.fround(value * (1 - margin)) !== rounded || rounded === Infinity) return Number.NaN;
-  return negative ? -rounded : rounded;
+  if (digits > 17 || exponent > 22 || exponent < -22) return Number.NaN;
+  let value: number;
+  if (lowDigits === 0) {
+    // At most 9 digits, exact; one operation with an exact power of ten rounds as JSON.parse does.
+    value = exponent >= 0 ? high * POWERS[exponent]! : high / POWERS[-exponent]!;
+  } else {
+    if (exponent > 0) return Number.NaN;
+    // Local constants: V8 folds them, as it does not a bundle's module `var`s.
+    const splitter = 134217729; // 2^27 + 1, for Dekker's exact products
+    // The digits, high x 10^lowDigits + low (an integer below 2^57), as an exact sum of two doubles.
+    // The product is exact: 10^k is 2^k x 5^k, and high x 5^8 is below 2^53.
+    const product = high * POWERS[lowDigits]!;
+    const sum = product + low;
+    const back = sum - product;
+    const tail = product - (sum - back) + (low - back);
+    const whole = sum + tail;
+    if (exponent === 0) {
+      // One addition of two doubles rounds as JSON.parse does.
+      value = whole;
+    } else {
+      const wholeTail = tail - (whole - sum);
+      // The quotient by an exact power of ten: a first double, then the remainder's share.
+      const divisor = POWERS[-exponent]!;
+      const quotient = whole / divisor;
+      const back2 = quotient * divisor;
+      let t = splitter * quotient;
+      const quotientHi = t - (t - quotient);
+      const quotientLo = quotient - quotientHi;
+      t = splitter * divisor;
+      const divisorHi = t - (t - divisor);
+      const divisorLo = divisor - divisorHi;
+      const backError = quotientHi * divisorHi - back2 + quotientHi * divisorLo + quotientLo * divisorHi + quotientLo * divisorLo;
+      const correction = (whole - back2 - backError + wholeTail) / divisor;
+      value = quotient + correction;
+      const rest = correction - (value - quotient);
+      // The sum is within ~1e-31 of the exact quotient (relative): where a rounding boundary lies
+      // closer than the margin, the double is not certain and the answer goes to JSON.parse.
+      const margin = value * 1.3e-30;
+      if (value + (rest + margin) !== value || value + (rest - margin) !== value) return Number.NaN;
+    }
+  }
+  return negative ? -value : value;
 }
