@@ -87,19 +87,26 @@ function skipSpace(bytes: Uint8Array, at: number): number {
   return at;
 }
 
+/**
+ * Scratch for the doubles of one row: each row is copied out at its length, so that, like the
+ * arrays of JSON.parse, it holds no spare room (an array grown by push does: 8% more memory here).
+ */
+const rowScratch: number[] = [];
+
 /** The list of rows at `at` (its `[`) as arrays of doubles, or undefined (see `parseEmbeddingAnswer`). */
 function readRows(bytes: Uint8Array, at: number): { rows: number[][]; end: number } | undefined {
   if (bytes[at] !== Byte.Open) return undefined;
   const rows: number[][] = [];
+  const scratchRow = rowScratch;
   at = skipSpace(bytes, at + 1);
   for (;;) {
     if (bytes[at] !== Byte.Open) return undefined;
     at = skipSpace(bytes, at + 1);
-    const row: number[] = [];
+    let length = 0;
     for (;;) {
       const value = readNumber(bytes, at);
       if (value !== value) return undefined;
-      row.push(value);
+      scratchRow[length++] = value;
       at = skipSpace(bytes, end);
       if (bytes[at] === Byte.Comma) {
         at = skipSpace(bytes, at + 1);
@@ -108,8 +115,8 @@ function readRows(bytes: Uint8Array, at: number): { rows: number[][]; end: numbe
       if (bytes[at] !== Byte.Close) return undefined;
       break;
     }
-    if (rows.length > 0 && row.length !== rows[0]!.length) return undefined;
-    rows.push(row);
+    if (rows.length > 0 && length !== rows[0]!.length) return undefined;
+    rows.push(scratchRow.slice(0, length));
     at = skipSpace(bytes, at + 1);
     if (bytes[at] === Byte.Comma) {
       at = skipSpace(bytes, at + 1);
