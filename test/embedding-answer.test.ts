@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ClipResponseError } from '../src/errors/errors.js';
 import { RequestSender } from '../src/request/pipeline.js';
 import type { TransportResponse } from '../src/transport/types.js';
-import { parseEmbeddingAnswer } from '../src/wire/embedding-answer.js';
+import { parseEmbeddingAnswer, SHORT_ANSWER_BYTES } from '../src/wire/embedding-answer.js';
 import { checkEmbeddings } from '../src/wire/responses.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -219,7 +219,10 @@ describe('parseEmbeddingAnswer, doubles', () => {
 });
 
 describe('the request pipeline reading answers from their bytes', () => {
-  const answer = '{"time":0.5,"embeddings":[[0.1,0.2],[0.3,0.4]]}';
+  // Long enough to be read from its bytes (SHORT_ANSWER_BYTES).
+  const first = Array.from({ length: 200 }, (_, i) => (i + 1) / 7);
+  const second = first.map((x) => -x);
+  const answer = JSON.stringify({ time: 0.5, embeddings: [first, second] });
   function sender(response: TransportResponse) {
     const transport = { send: async () => response, close: async () => {} };
     return new RequestSender({
@@ -238,23 +241,31 @@ describe('the request pipeline reading answers from their bytes', () => {
   it("reads a 2xx answer from the transport's bytes, never decoding its text", async () => {
     const response = { status: 200, headers: {}, bytes: bytes(answer), get body(): string { throw new Error('the text was read'); } };
     const result = await sender(response).send<{ embeddings: Float32Array[]; time: number }>('/clip/embed_text', {}, check, limits(true));
-    expect(result.embeddings).toEqual([Float32Array.from([0.1, 0.2]), Float32Array.from([0.3, 0.4])]);
+    expect(answer.length).toBeGreaterThanOrEqual(SHORT_ANSWER_BYTES);
+    expect(result.embeddings).toEqual([Float32Array.from(first), Float32Array.from(second)]);
     expect(result.time).toBe(0.5);
   });
 
   it('without float32 limits, reads the bytes into arrays of doubles, never decoding the text', async () => {
     const response = { status: 200, headers: {}, bytes: bytes(answer), get body(): string { throw new Error('the text was read'); } };
-    expect((await sender(response).send<{ embeddings: unknown[] }>('/clip/embed_text', {}, check, limits(false))).embeddings).toEqual([[0.1, 0.2], [0.3, 0.4]]);
+    expect((await sender(response).send<{ embeddings: unknown[] }>('/clip/embed_text', {}, check, limits(false))).embeddings).toEqual([first, second]);
+  });
+
+  it('parses a short answer with JSON.parse: quicker than taking it apart', async () => {
+    const short = '{"embeddings":[[0.1,0.2],[0.3,0.4]]}';
+    const response = { status: 200, headers: {}, bytes: bytes('not JSON'), body: short };
+    expect((await sender(response).send<{ embeddings: unknown[] }>('/clip/embed_text', {}, check, limits(true))).embeddings).toEqual([[0.1, 0.2], [0.3, 0.4]]);
   });
 
   it('reads the text as JSON when the bytes are not an answer it knows', async () => {
-    const odd = { status: 200, headers: {}, bytes: bytes('{"embeddings":[[0.1,"x"]]}'), body: answer };
-    expect((await sender(odd).send<{ embeddings: unknown[] }>('/clip/embed_text', {}, check, limits(true))).embeddings).toEqual([[0.1, 0.2], [0.3, 0.4]]);
-    expect((await sender(odd).send<{ embeddings: unknown[] }>('/clip/embed_text', {}, check, limits(false))).embeddings).toEqual([[0.1, 0.2], [0.3, 0.4]]);
+    const odd = { status: 200, headers: {}, bytes: bytes(answer.replace('0,', '"x",')), body: answer };
+    expect((await sender(odd).send<{ embeddings: unknown[] }>('/clip/embed_text', {}, check, limits(true))).embeddings).toEqual([first, second]);
+    expect((await sender(odd).send<{ embeddings: unknown[] }>('/clip/embed_text', {}, check, limits(false))).embeddings).toEqual([first, second]);
   });
 
   it('checks an answer read as float32 like any other: a wrong count is a ClipResponseError', async () => {
-    const response = { status: 200, headers: {}, bytes: bytes('{"embeddings":[[0.1,0.2]]}'), body: '{"embeddings":[[0.1,0.2]]}' };
+    const one = JSON.stringify({ embeddings: [first] });
+    const response = { status: 200, headers: {}, bytes: bytes(one), body: one };
     await expect(sender(response).send('/clip/embed_text', {}, check, limits(true))).rejects.toThrow(ClipResponseError);
   });
 });

@@ -16,7 +16,7 @@ import {
 import { nextTurn } from '../platform/next-turn.js';
 import { AttemptTimeout } from '../transport/failures.js';
 import type { Transport, TransportRequest, TransportResponse } from '../transport/types.js';
-import { parseEmbeddingAnswer } from '../wire/embedding-answer.js';
+import { parseEmbeddingAnswer, SHORT_ANSWER_BYTES } from '../wire/embedding-answer.js';
 import { withMeta, type ResponseMeta } from '../wire/responses.js';
 import { wireJson } from '../wire/wire-json.js';
 import { checkRequestSize, MAX_TIMER_MS } from './guards.js';
@@ -167,7 +167,8 @@ export class RequestSender {
   /** The checked result, or the ClipResponseError that says why the 2xx body is unusable. */
   #parseResult(response: TransportResponse, check: ResponseCheck, attempts: number, float32: boolean | undefined): object | ClipResponseError {
     // An embedding answer is read from its bytes where the transport gives them; any other body, and any doubt, goes to JSON.parse.
-    let body: unknown = response.bytes ? parseEmbeddingAnswer(response.bytes, float32 === true) : undefined;
+    const { bytes } = response;
+    let body: unknown = bytes && bytes.length >= SHORT_ANSWER_BYTES ? parseEmbeddingAnswer(bytes, float32 === true) : undefined;
     try {
       body ??= JSON.parse(response.body);
     } catch {
