@@ -128,6 +128,7 @@ describe('parseEmbeddingAnswer, float32', () => {
     ['trailing text', '{"embeddings":[[1,2]]} x'],
     ['the key only in a nested object', '{"data":{"embeddings":[[1,2]]}}'],
     ['the key twice', '{"embeddings":[[1,2]],"embeddings":[[3,4]]}'],
+    ['the key again, holding 0', '{"embeddings":[[1,2]],"embeddings":0}'],
     ['a nested key before the own one', '{"meta":{"embeddings":[[9]]},"embeddings":[[1,2]]}'],
     ['rows of different lengths', '{"embeddings":[[1,2],[3]]}'],
     ['an empty list', '{"embeddings":[]}'],

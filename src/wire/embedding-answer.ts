@@ -60,7 +60,8 @@ export function parseEmbeddingAnswer(bytes: Uint8Array, float32: boolean): Recor
   if (bytes[at] !== Byte.Colon) return undefined;
   const listStart = skipSpace(bytes, at + 1);
   const read = readRows(bytes, listStart, float32);
-  if (!read) return undefined;
+  // A second "embeddings" after the list (JSON.parse keeps the last of a repeated key) is left to JSON.parse.
+  if (!read || findKey(bytes, read.end) >= 0) return undefined;
   // The rest of the body, with a placeholder where the list was: JSON.parse checks it whole.
   let rest: unknown;
   try {
@@ -68,15 +69,15 @@ export function parseEmbeddingAnswer(bytes: Uint8Array, float32: boolean): Recor
   } catch {
     return undefined;
   }
-  // The key found must be the object's own (not one in a nested object, nor twice).
+  // The key found must be the object's own, not one in a nested object.
   if (typeof rest !== 'object' || rest === null || Array.isArray(rest) || (rest as { embeddings?: unknown }).embeddings !== 0) return undefined;
   (rest as { embeddings: unknown }).embeddings = read.rows;
   return rest as Record<string, unknown>;
 }
 
-/** Index of the first `"embeddings"` outside a string: a quote inside a string is escaped, so the bytes cannot match there. */
-function findKey(bytes: Uint8Array): number {
-  for (let at = bytes.indexOf(Byte.Quote); at >= 0; at = bytes.indexOf(Byte.Quote, at + 1)) {
+/** Index of the first `"embeddings"` from `from` outside a string: a quote inside a string is escaped, so the bytes cannot match there. */
+function findKey(bytes: Uint8Array, from = 0): number {
+  for (let at = bytes.indexOf(Byte.Quote, from); at >= 0; at = bytes.indexOf(Byte.Quote, at + 1)) {
     let j = 1;
     while (j < KEY.length && bytes[at + j] === KEY[j]) j++;
     if (j === KEY.length) return at;
