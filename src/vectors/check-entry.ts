@@ -11,10 +11,12 @@ export function vectorLength(vector: ArrayLike<number>, dimension: number | unde
   if (dimension !== undefined && vector.length !== dimension) {
     throw new EmbeddingIndexError('dimension_mismatch', `${what} has dimension ${vector.length}, ${holder} has dimension ${dimension}`);
   }
-  // A float array holds numbers only, so one pass tells all: a NaN or infinite component makes the
-  // sum of squares NaN or infinite. Other arrays, and sums out of range, take the component checks.
-  const length = vector instanceof Float32Array || vector instanceof Float64Array ? floatArrayLength(vector) : undefined;
-  if (length !== undefined) return length;
+  // A float array holds numbers only, so its length tells all: a NaN or infinite component makes it
+  // NaN or infinite. Other arrays, and float arrays that fail, take the component checks.
+  if (vector instanceof Float32Array || vector instanceof Float64Array) {
+    const length = l2Norm(vector);
+    if (length > 0 && length < Infinity) return length;
+  }
   for (let j = 0; j < vector.length; j++) {
     if (!Number.isFinite(vector[j])) {
       throw new EmbeddingIndexError('invalid_vector', `${what} component ${j} is ${vector[j]}, not finite`);
@@ -24,13 +26,6 @@ export function vectorLength(vector: ArrayLike<number>, dimension: number | unde
   if (norm === 0) throw new EmbeddingIndexError('invalid_vector', `${what} is all zeros`);
   if (norm === Infinity) throw new EmbeddingIndexError('invalid_vector', `${what} is too large to normalise`);
   return norm;
-}
-
-/** The Euclidean length of a float array whose sum of squares is in l2Norm's safe range, else undefined. */
-function floatArrayLength(vector: Float32Array | Float64Array): number | undefined {
-  let sq = 0;
-  for (let j = 0; j < vector.length; j++) sq += vector[j]! * vector[j]!;
-  return sq >= 1e-290 && sq <= 1e290 ? Math.sqrt(sq) : undefined;
 }
 
 export function checkId(id: unknown): asserts id is string {

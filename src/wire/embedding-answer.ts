@@ -46,7 +46,7 @@ const POWERS = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Where the last number read ended; set by `readNumber`. */
-let end = 0;
+let numberEnd = 0;
 
 /**
  * The answer as `JSON.parse` would give it, with `embeddings` a list of Float32Array views of one
@@ -119,7 +119,7 @@ function readRows(bytes: Uint8Array, at: number, float32: boolean): { rows: Floa
         scratch = out = grown;
       }
       out[written++] = value;
-      at = skipSpace(bytes, end);
+      at = skipSpace(bytes, numberEnd);
       if (bytes[at] === Byte.Comma) {
         at = skipSpace(bytes, at + 1);
         continue;
@@ -160,7 +160,7 @@ function doubleRows(numbers: Float64Array, count: number, dimension: number): nu
 }
 
 /**
- * The JSON number at `at` as the double `JSON.parse` makes of it (setting `end`), or NaN when there
+ * The JSON number at `at` as the double `JSON.parse` makes of it (setting `numberEnd`), or NaN when there
  * is none, or when the short way cannot be sure of it (then the whole answer is left to JSON.parse).
  */
 function readNumber(bytes: Uint8Array, at: number): number {
@@ -223,7 +223,7 @@ function readNumber(bytes: Uint8Array, at: number): number {
     } while (c >= Byte.Zero && c <= Byte.Nine);
     exponent += negativeExponent ? -written : written;
   }
-  end = at;
+  numberEnd = at;
   if (digits > 17 || exponent > 22 || exponent < -22) return Number.NaN;
   let value: number;
   if (lowDigits === 0) {

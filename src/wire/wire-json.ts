@@ -34,12 +34,12 @@ export function wireJson(payload: Record<string, unknown>): string {
     return { ...(value as WireImage), value: `${MARK}${at}` };
   });
   // Every stand-in where the replacer put one, and nowhere else; the quotes keep `-1` from matching `-10`.
-  const spots: { at: number; image: number }[] = [];
+  const spots: { at: number; end: number; image: number }[] = [];
   for (let i = 0; i < large.length; i++) {
     const token = `"${MARK}${i}"`;
     let found = 0;
     for (let at = json.indexOf(token); at !== -1; at = json.indexOf(token, at + token.length)) {
-      spots.push({ at, image: i });
+      spots.push({ at, end: at + token.length, image: i });
       found++;
     }
     if (found !== uses[i]) return JSON.stringify(payload);
@@ -47,9 +47,9 @@ export function wireJson(payload: Record<string, unknown>): string {
   spots.sort((a, b) => a.at - b.at);
   let text = '';
   let from = 0;
-  for (const { at, image } of spots) {
+  for (const { at, end, image } of spots) {
     text += `${json.slice(from, at)}"${large[image]!.value}"`;
-    from = at + MARK.length + String(image).length + 2;
+    from = end;
   }
   return text + json.slice(from);
 }
